@@ -1,0 +1,124 @@
+"""Checking the config's Keras objects: `adam`, `{type: Dense, units: 10}`, and their arguments.
+
+One rule for every Keras object: a bare name, or a mapping with `type` plus the
+constructor's own keyword arguments. Names and argument lists come from
+`nnlab.keras_catalog`, which reads the installed Keras, so nothing here lists
+Keras's names by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnlab import keras_catalog
+from nnlab.config.checker import Checker, Path
+from nnlab.errors import describe, did_you_mean
+
+# Arguments that hold another Keras object, by Keras's naming convention.
+NESTED_SUFFIXES = {
+    "_initializer": "initializer",
+    "_regularizer": "regularizer",
+    "_constraint": "constraint",
+}
+NESTED_NAMES = {"activation": "activation", "recurrent_activation": "activation"}
+# Keras rejects these when it builds the object; checking them here lets
+# `nnlab validate` (which does not import Keras) catch them too.
+POSITIVE = {"units", "filters", "learning_rate", "initial_learning_rate", "decay_steps"}
+
+
+def nested_kind(argument: str) -> str | None:
+    """The kind of Keras object an argument holds (`kernel_initializer` -> initializer)."""
+    if argument in NESTED_NAMES:
+        return NESTED_NAMES[argument]
+    for suffix, kind in NESTED_SUFFIXES.items():
+        if argument.endswith(suffix):
+            return kind
+    return None
+
+
+def check_object(chk: Checker, path: Path, value: Any, kind: str) -> Any:
+    """Check one Keras object spec; returns it with its name canonical, or None if wrong.
+
+    Bare names stay bare (`adam` -> `"Adam"`); mappings keep their arguments with
+    YAML ints turned into floats where Keras's default is a float.
+    """
+    if value is None and kind in ("activation", "regularizer", "constraint"):
+        return None
+    if isinstance(value, str):
+        entry = _entry(chk, path, value, kind)
+        return entry.name if entry else None
+    if not isinstance(value, dict):
+        chk.fail(path, f"expected a {kind} name or a mapping with 'type' (got {describe(value)})")
+        return None
+    if "type" not in value:
+        chk.fail(path, f"a {kind} given as a mapping needs a 'type' key (got keys {sorted(value)})")
+        return None
+    if not isinstance(value["type"], str):
+        chk.fail(path + ("type",), f"expected a {kind} name (got {describe(value['type'])})")
+        return None
+    entry = _entry(chk, path + ("type",), value["type"], kind)
+    if entry is None:
+        return None
+    args = {key: val for key, val in value.items() if key != "type"}
+    return {"type": entry.name, **check_arguments(chk, path, entry, args)}
+
+
+def check_arguments(chk: Checker, path: Path, entry: keras_catalog.Entry, args: dict, *, defaults_from: dict | None = None) -> dict:
+    """Check keyword arguments against the constructor of `entry`; returns them cleaned."""
+    params = keras_catalog.parameters(entry)
+    accepted = params.defaults.keys() | set(params.required)
+    cleaned: dict[str, Any] = {}
+    for key, val in args.items():
+        where = path + (key,)
+        if not isinstance(key, str):
+            chk.fail(where, f"argument names must be strings (got {describe(key)})")
+            continue
+        if not params.open and key not in accepted:
+            chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted))
+            continue
+        cleaned[key] = check_value(chk, where, key, val, params.defaults.get(key, keras_catalog.UNKNOWN))
+    missing = [name for name in params.required if name not in cleaned and name not in args and not (defaults_from and name in defaults_from)]
+    if missing and entry.is_class:
+        chk.fail(path, f"{entry.name} needs the argument(s) {', '.join(missing)}")
+    return cleaned
+
+
+def check_value(chk: Checker, path: Path, key: str, value: Any, default: Any) -> Any:
+    """Check one argument's value using its name and Keras's default for it."""
+    kind = nested_kind(key)
+    if kind is not None and (isinstance(value, (str, dict)) or value is None):
+        return check_object(chk, path, value, kind)
+    if key == "learning_rate" and isinstance(value, dict):
+        return check_object(chk, path, value, "schedule")
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            chk.fail(path, f"expected true or false (got {describe(value)})")
+        return value
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # Keras checks `isinstance(momentum, float)`; YAML reads `0` as int.
+    if isinstance(default, float) and not (isinstance(value, float) or value is None):
+        chk.fail(path, f"expected a number (got {describe(value)})")
+        return value
+    if key in POSITIVE:
+        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not is_number or value <= 0:
+            chk.fail(path, f"expected a positive number (got {describe(value)})")
+    return value
+
+
+def _entry(chk: Checker, path: Path, name: str, kind: str) -> keras_catalog.Entry | None:
+    entry = keras_catalog.lookup(kind, name)
+    if entry is None:
+        if not keras_catalog.names(kind):
+            chk.fail(path, "Keras is not installed, so names cannot be checked (pip install keras)")
+        else:
+            chk.fail(path, f"unknown {kind} '{name}'" + did_you_mean(name, _spellings(name, kind)))
+    return entry
+
+
+def _spellings(name: str, kind: str) -> set[str]:
+    """Valid names in the user's style: `adam` for someone who wrote `adamm`."""
+    public = keras_catalog.names(kind)
+    if name.islower():
+        return {n if n.islower() else n.lower() for n in public}
+    return set(public)

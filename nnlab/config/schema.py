@@ -1,0 +1,222 @@
+"""The experiment config: its keys, their defaults and their checks.
+
+A config is resolved in a fixed order, as Ludwig does: expand shorthands
+(`optimizer: adam` -> `{type: Adam}`), check names, fill defaults, check each
+value; every problem is collected so the user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nnlab import data as data_catalog
+from nnlab import keras_catalog
+from nnlab.config.checker import Checker, Path
+from nnlab.config.objects import check_arguments, check_object, check_value
+from nnlab.errors import describe, did_you_mean
+
+# Every key a config may have, with the one-line help that the README repeats.
+TOP_KEYS = {
+    "name": "Run name; run folders are called <timestamp>_<name>. Default: the file's name.",
+    "seed": "Seed for every random choice: weights, shuffling, splits, generated data. Default: 0.",
+    "data": "The dataset, its splits and preprocessing.",
+    "model": "The layers of a Sequential model; the input shape comes from the data.",
+    "optimizer": "A Keras optimizer: a name (adam) or {type: SGD, learning_rate: 0.1, ...}. Default: adam.",
+    "loss": "A Keras loss, or auto (chosen from the data and the output layer). Default: auto.",
+    "metrics": "Keras metrics, or auto (accuracy for classification, mae for regression). Default: auto.",
+    "training": "Epochs, batch size and early stopping.",
+    "device": "auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.",
+}
+DATA_KEYS = {
+    "dataset": "A dataset name (digits) or {type: moons, n_samples: 500, noise: 0.2}.",
+    "test_split": "Fraction held out for testing when the dataset has no test split. Default: 0.2.",
+    "validation_split": "Fraction of the training split held out for validation (0 for none). Default: 0.2.",
+    "preprocessing": "Ordered steps fitted on the training split: standardize, scale, minmax, flatten, reshape.",
+}
+MODEL_KEYS = {
+    "layers": "Keras layers in order: a name (Flatten) or {type: Dense, units: 10, ...}.",
+    "defaults": "Arguments given to every layer that accepts them unless it sets its own.",
+}
+TRAINING_KEYS = {
+    "epochs": "Passes over the training data. Default: 10.",
+    "batch_size": "Examples per gradient step. Default: 32.",
+    "shuffle": "Reshuffle the training data every epoch (seeded). Default: true.",
+    "early_stopping": "Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.",
+}
+EARLY_STOPPING_DEFAULTS = {"monitor": "val_loss", "patience": 3, "restore_best_weights": True}
+DEFAULTS = {"seed": 0, "optimizer": "adam", "loss": "auto", "metrics": "auto", "device": "auto"}
+TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 32, "shuffle": True, "early_stopping": None}
+DATA_DEFAULTS = {"test_split": 0.2, "validation_split": 0.2, "preprocessing": []}
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu|gpu:\d+)$")
+
+
+def resolve(chk: Checker) -> dict[str, Any]:
+    """Check a raw config and return it with every default filled and names canonical.
+
+    Problems go to `chk`; the returned config is complete only if there are none.
+    """
+    source = chk.source
+    raw = chk.mapping((), source.data, TOP_KEYS)
+    config: dict[str, Any] = {}
+    config["name"] = _name(chk, raw.get("name", _stem(source.file)))
+    config["seed"] = chk.integer(("seed",), raw.get("seed", DEFAULTS["seed"]), minimum=0)
+    config["data"] = _data(chk, raw)
+    config["model"] = _model(chk, raw)
+    config["optimizer"] = _optimizer(chk, raw.get("optimizer", DEFAULTS["optimizer"]))
+    config["loss"] = _loss(chk, raw.get("loss", DEFAULTS["loss"]))
+    config["metrics"] = _metrics(chk, raw.get("metrics", DEFAULTS["metrics"]))
+    config["training"] = _training(chk, raw.get("training"))
+    config["device"] = _device(chk, raw.get("device", DEFAULTS["device"]))
+    return config
+
+
+def _stem(file: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", file.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-.")
+    return stem or "run"
+
+
+def _name(chk: Checker, value: Any) -> str:
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        chk.fail(("name",), f"expected letters, digits, '.', '_' or '-' (it names the run folder) (got {describe(value)})")
+    return value
+
+
+def _data(chk: Checker, raw: dict) -> dict[str, Any]:
+    if "data" not in raw:
+        chk.fail(("data",), "missing; every experiment needs a dataset, e.g. data: {dataset: digits}")
+        return {}
+    section = chk.mapping(("data",), raw["data"], DATA_KEYS)
+    data = {"dataset": _dataset(chk, ("data", "dataset"), section.get("dataset")), **DATA_DEFAULTS}
+    data.update((key, value) for key, value in section.items() if key != "dataset")
+    data["test_split"] = chk.fraction(("data", "test_split"), data["test_split"], allow_zero=False)
+    data["validation_split"] = chk.fraction(("data", "validation_split"), data["validation_split"], allow_zero=True)
+    data["preprocessing"] = _preprocessing(chk, ("data", "preprocessing"), data["preprocessing"])
+    return data
+
+
+def _dataset(chk: Checker, path: Path, value: Any) -> dict[str, Any] | None:
+    if value is None:
+        chk.fail(path, f"missing; expected one of: {', '.join(sorted(data_catalog.REGISTRY))}")
+        return None
+    spec = {"type": value} if isinstance(value, str) else value
+    if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
+        chk.fail(path, f"expected a dataset name or a mapping with 'type' (got {describe(value)})")
+        return None
+    name = spec["type"]
+    if name not in data_catalog.REGISTRY:
+        chk.fail(path if isinstance(value, str) else path + ("type",), f"unknown dataset '{name}'" + did_you_mean(name, data_catalog.REGISTRY))
+        return None
+    accepted = data_catalog.dataset_arguments(name)
+    for key in spec:
+        if key != "type" and key not in accepted:
+            chk.fail(path + (key,), f"unknown argument '{key}' for dataset {name}" + did_you_mean(str(key), accepted))
+    return dict(spec)
+
+
+def _preprocessing(chk: Checker, path: Path, value: Any) -> list:
+    if not isinstance(value, list):
+        chk.fail(path, f"expected a list of steps such as [standardize] (got {describe(value)})")
+        return []
+    steps = []
+    for index, step in enumerate(value):
+        name = step if isinstance(step, str) else step.get("type") if isinstance(step, dict) else None
+        where = path + (index,)
+        if name not in data_catalog.preprocessing.STEPS:
+            got = describe(name if name is not None else step)
+            chk.fail(where, f"unknown preprocessing step {got}" + did_you_mean(str(name), data_catalog.preprocessing.STEPS))
+            continue
+        if isinstance(step, dict):
+            accepted = data_catalog.step_arguments(name)
+            for key in step:
+                if key != "type" and key not in accepted:
+                    chk.fail(where + (key,), f"unknown argument '{key}' for {name}" + did_you_mean(str(key), accepted))
+        steps.append(step)
+    return steps
+
+
+def _model(chk: Checker, raw: dict) -> dict[str, Any]:
+    if "model" not in raw:
+        chk.fail(("model",), "missing; expected model: {layers: [...]}")
+        return {"defaults": {}, "layers": []}
+    section = chk.mapping(("model",), raw["model"], MODEL_KEYS)
+    defaults = section.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        chk.fail(("model", "defaults"), f"expected a mapping of layer arguments (got {describe(defaults)})")
+        defaults = {}
+    defaults = {key: check_value(chk, ("model", "defaults", key), key, value, keras_catalog.UNKNOWN) for key, value in defaults.items()}
+    layers = section.get("layers")
+    if not isinstance(layers, list) or not layers:
+        chk.fail(("model", "layers"), f"expected a non-empty list of layers (got {describe(layers)})")
+        return {"defaults": defaults, "layers": []}
+    return {"defaults": defaults, "layers": [_layer(chk, ("model", "layers", i), layer, defaults) for i, layer in enumerate(layers)]}
+
+
+def _layer(chk: Checker, path: Path, value: Any, defaults: dict) -> dict | None:
+    if isinstance(value, str):
+        value = {"type": value}
+    if not isinstance(value, dict) or "type" not in value:
+        chk.fail(path, f"expected a layer name or a mapping with 'type' (got {describe(value)})")
+        return None
+    entry = keras_catalog.lookup("layer", value["type"]) if isinstance(value["type"], str) else None
+    if entry is None:
+        return check_object(chk, path, value, "layer")  # reports the unknown name
+    args = {key: val for key, val in value.items() if key != "type"}
+    return {"type": entry.name, **check_arguments(chk, path, entry, args, defaults_from=defaults)}
+
+
+def _optimizer(chk: Checker, value: Any) -> Any:
+    spec = {"type": value} if isinstance(value, str) else value
+    return check_object(chk, ("optimizer",), spec, "optimizer")
+
+
+def _loss(chk: Checker, value: Any) -> Any:
+    if value == "auto":
+        return value
+    return check_object(chk, ("loss",), value, "loss")
+
+
+def _metrics(chk: Checker, value: Any) -> Any:
+    if value == "auto":
+        return value
+    if not isinstance(value, list):
+        chk.fail(("metrics",), f"expected a list of metrics or auto (got {describe(value)})")
+        return []
+    return [check_object(chk, ("metrics", i), metric, "metric") for i, metric in enumerate(value)]
+
+
+def _training(chk: Checker, value: Any) -> dict[str, Any]:
+    section = {**TRAINING_DEFAULTS, **chk.mapping(("training",), value, TRAINING_KEYS)}
+    section["epochs"] = chk.integer(("training", "epochs"), section["epochs"], minimum=1)
+    section["batch_size"] = chk.integer(("training", "batch_size"), section["batch_size"], minimum=1)
+    section["shuffle"] = chk.boolean(("training", "shuffle"), section["shuffle"])
+    section["early_stopping"] = _early_stopping(chk, section["early_stopping"])
+    return section
+
+
+def _early_stopping(chk: Checker, value: Any) -> dict | None:
+    path = ("training", "early_stopping")
+    if value is None or value is False:
+        return None
+    if value is True:
+        value = {}
+    if not isinstance(value, dict):
+        chk.fail(path, f"expected true, false or a mapping of EarlyStopping arguments (got {describe(value)})")
+        return None
+    entry = keras_catalog.lookup("callback", "EarlyStopping")
+    args = {**EARLY_STOPPING_DEFAULTS, **value}
+    return check_arguments(chk, path, entry, args) if entry else args
+
+
+def _device(chk: Checker, value: Any) -> Any:
+    if isinstance(value, str) and DEVICE_PATTERN.match(value):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        key, ids = next(iter(value.items()))
+        if key == "gpus" and isinstance(ids, list) and ids and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids):
+            return {"gpus": ids}
+        if key == "cpus" and isinstance(ids, int) and not isinstance(ids, bool) and ids >= 1:
+            return {"cpus": ids}
+    chk.fail(("device",), f"expected auto, cpu, gpu, gpu:N, {{gpus: [0, 1]}} or {{cpus: N}} (got {describe(value)})")
+    return value

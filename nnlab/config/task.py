@@ -1,0 +1,102 @@
+"""Checks that need the data: does the output layer fit the task, and which loss fits both.
+
+`loss: auto` follows what a Keras user would pick by hand: sparse categorical
+cross-entropy for integer class labels, binary cross-entropy for one sigmoid
+unit, mean squared error for regression; `from_logits` when the output layer
+has no activation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnlab.config.checker import Checker
+from nnlab.data import CLASSIFICATION, Dataset
+from nnlab.errors import describe
+
+PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid", "log_softmax"}
+
+
+def output_layer(model: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    """The index and spec of the last layer with `units`: the one that shapes the output."""
+    for index in range(len(model["layers"]) - 1, -1, -1):
+        layer = model["layers"][index]
+        if layer and "units" in layer:
+            return index, layer
+    return None
+
+
+def output_activation(model: dict[str, Any]) -> str | None:
+    """The activation applied last: a trailing Activation layer's, else the output layer's own."""
+    found = output_layer(model)
+    if found is None:
+        return None
+    index, layer = found
+    activation = layer.get("activation", model["defaults"].get("activation"))
+    for later in model["layers"][index + 1 :]:
+        if later and later["type"] in ("Activation", "Softmax"):
+            activation = later.get("activation", "softmax")
+    if isinstance(activation, dict):
+        activation = activation.get("type")
+    return None if activation in (None, "linear") else str(activation).lower()
+
+
+def loss_name(loss: Any) -> str:
+    """`SparseCategoricalCrossentropy` and `sparse_categorical_crossentropy` -> `sparsecategoricalcrossentropy`."""
+    name = loss["type"] if isinstance(loss, dict) else str(loss)
+    return {"bce": "binarycrossentropy", "cce": "categoricalcrossentropy", "scce": "sparsecategoricalcrossentropy"}.get(
+        name.lower(), name.replace("_", "").lower()
+    )
+
+
+def check(chk: Checker, config: dict[str, Any], dataset: Dataset) -> None:
+    """Report an output layer or loss that cannot fit the data."""
+    found = output_layer(config["model"])
+    if found is None:
+        return
+    index, layer = found
+    units, path = layer["units"], ("model", "layers", index, "units")
+    loss = loss_name(config["loss"])
+    if dataset.task == CLASSIFICATION:
+        classes = dataset.num_classes
+        if units != classes and not (units == 1 and classes == 2):
+            hint = f"{classes}" + (" (or 1 with sigmoid)" if classes == 2 else "")
+            chk.fail(path, f"the output layer must have one unit per class: {hint} for {dataset.name} (got {units})")
+        elif units == 1 and loss in ("sparsecategoricalcrossentropy", "categoricalcrossentropy"):
+            chk.fail(("loss",), f"{describe(config['loss'])} needs one output unit per class ({classes}); with 1 unit use binary_crossentropy")
+        elif units > 1 and loss == "binarycrossentropy" and classes != units:
+            chk.fail(("loss",), f"binary_crossentropy needs 1 output unit (got {units})")
+    else:
+        if "crossentropy" in loss or "hinge" in loss:
+            chk.fail(("loss",), f"{describe(config['loss'])} is a classification loss, but {dataset.name} is a regression task; use mse or mae")
+        if units != dataset.num_targets:
+            chk.fail(path, f"the output layer must have one unit per target: {dataset.num_targets} for {dataset.name} (got {units})")
+
+
+def resolve_loss(config: dict[str, Any], dataset: Dataset) -> Any:
+    """The concrete loss for `loss: auto`; any other loss is returned as it is."""
+    if config["loss"] != "auto":
+        return config["loss"]
+    if dataset.task != CLASSIFICATION:
+        return "mean_squared_error"
+    found = output_layer(config["model"])
+    binary = found is not None and found[1]["units"] == 1
+    name = "BinaryCrossentropy" if binary else "SparseCategoricalCrossentropy"
+    logits = output_activation(config["model"]) not in PROBABILITY_ACTIVATIONS
+    if logits:
+        return {"type": name, "from_logits": True}
+    return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
+
+
+def resolve_metrics(config: dict[str, Any], dataset: Dataset) -> list:
+    if config["metrics"] != "auto":
+        return config["metrics"]
+    return ["accuracy"] if dataset.task == CLASSIFICATION else ["mae"]
+
+
+def needs_one_hot(config: dict[str, Any], dataset: Dataset) -> bool:
+    """True when labels must be one-hot: a non-sparse loss over several output units."""
+    found = output_layer(config["model"])
+    if dataset.task != CLASSIFICATION or found is None or found[1]["units"] == 1:
+        return False
+    return not loss_name(config["loss"]).startswith("sparse")
