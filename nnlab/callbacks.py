@@ -145,7 +145,10 @@ class Progress(keras.callbacks.Callback):
 
 
 def _format(logs: dict | None) -> str:
-    return " ".join(f"{key} {float(value):.4g}" for key, value in (logs or {}).items() if key != "learning_rate" and np.ndim(value) == 0)
+    """`loss 0.12 accuracy 0.96 val_loss 0.15 val_accuracy 0.95`: loss first, validation last."""
+    shown = {key: value for key, value in (logs or {}).items() if key != "learning_rate" and np.ndim(value) == 0}
+    order = sorted(shown, key=lambda key: (key.startswith("val_"), key.removeprefix("val_") != "loss", key))
+    return " ".join(f"{key} {float(shown[key]):.4g}" for key in order)
 
 
 def _duration(seconds: float) -> str:

@@ -31,8 +31,9 @@ import nnlab
 from nnlab import callbacks, plots, run_folder
 from nnlab.config import task
 from nnlab.data import CLASSIFICATION, Dataset
+from nnlab.data.pipeline import feed
 from nnlab.device import DeviceError, place
-from nnlab.errors import ConfigError, Problem
+from nnlab.errors import ConfigError
 from nnlab.experiment import Experiment
 from nnlab.model import build_compiled
 
@@ -109,15 +110,7 @@ def _fit(model: keras.Model, config: dict, dataset: Dataset, folder: Path, extra
         hooks.append(keras.callbacks.EarlyStopping(**training["early_stopping"]))
     if verbose:
         hooks.append(callbacks.Progress(training["epochs"], steps, stream))
-    model.fit(train_data, validation_data=val_data, epochs=training["epochs"], callbacks=hooks, verbose=0)
-
-
-def feed(x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool = False, seed: int = 0) -> tf.data.Dataset:
-    """Arrays as a batched, prefetched tf.data pipeline; shuffled with `seed` every epoch."""
-    data = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle:
-        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    model.fit(train_data, validation_data=val_data, epochs=training["epochs"], callbacks=hooks, verbose=0, shuffle=False)
 
 
 def _targets(y: np.ndarray, dataset: Dataset, one_hot: bool) -> np.ndarray:
@@ -232,4 +225,4 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-__all__ = ["train", "RunResult", "feed", "summarize", "ConfigError", "Problem"]
+__all__ = ["train", "RunResult", "summarize"]
