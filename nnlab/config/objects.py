@@ -94,15 +94,14 @@ def check_value(chk: Checker, path: Path, key: str, value: Any, default: Any) ->
         if not isinstance(value, bool):
             chk.fail(path, f"expected true or false (got {describe(value)})")
         return value
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if key in POSITIVE and (not is_number or value <= 0):
+        chk.fail(path, f"expected a positive number (got {describe(value)})")
+        return value
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)  # Keras checks `isinstance(momentum, float)`; YAML reads `0` as int.
     if isinstance(default, float) and not (isinstance(value, float) or value is None):
         chk.fail(path, f"expected a number (got {describe(value)})")
-        return value
-    if key in POSITIVE:
-        is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not is_number or value <= 0:
-            chk.fail(path, f"expected a positive number (got {describe(value)})")
     return value
 
 

@@ -1,0 +1,36 @@
+"""Shared fixtures: small configs written to temporary files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+TINY = {
+    "name": "tiny",
+    "seed": 3,
+    "data": {"dataset": "digits", "preprocessing": ["standardize"]},
+    "model": {"layers": [{"type": "Dense", "units": 16, "activation": "relu"}, {"type": "Dense", "units": 10, "activation": "softmax"}]},
+    "optimizer": {"type": "adam", "learning_rate": 0.01},
+    "training": {"epochs": 2, "batch_size": 64},
+}
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a config (a dict, or YAML text) to a file and return its path."""
+
+    def write(config: dict[str, Any] | str, name: str = "experiment.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def tiny() -> dict[str, Any]:
+    """A digits MLP that trains in about a second: a fresh deep copy per test."""
+    return yaml.safe_load(yaml.safe_dump(TINY))
