@@ -1,4 +1,9 @@
-"""The datasets a config can name, each a loader function registered under its name."""
+"""The catalogue of dataset names: each a loader registered with what `nnlab data list` shows.
+
+A loader is `f(seed, **arguments) -> Raw`; loaders that read files also take
+`path` (the config's `data.path`, or None). Loader modules register themselves
+on import; `nnlab.data` imports them all.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,21 @@ import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import numpy as np
+from nnlab.data.dataset import Raw
 
-from nnlab.data.dataset import CLASSIFICATION, REGRESSION, Raw
+EMBEDDED, DOWNLOADABLE, GENERATED, FILE = "embedded", "downloadable", "generated", "file"
+
+# Arguments nnlab sets itself, never the config: the seed, and scikit-learn's switches.
+_NOT_ARGUMENTS = ("seed", "path", "random_state", "return_X_y", "return_centers", "coef", "shuffle")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A named dataset: how to load it and what arguments it takes.
+    """A named dataset: how to load it and what `nnlab data list` says about it.
 
     `signature_of` is the function whose keyword arguments the config may set
     under `data.dataset` (scikit-learn's own generator, for the generated sets).
+    `available` says, without downloading, whether the data is on this machine.
     """
 
     name: str
@@ -24,68 +33,39 @@ class Entry:
     description: str
     load: Callable[..., Raw]
     signature_of: Callable[..., Any] | None = None
+    kind: str = EMBEDDED
+    shapes: str = ""
+    classes: int | None = None
+    available: Callable[[], bool] | None = None
 
     def arguments(self) -> dict[str, Any]:
-        """Keyword arguments the dataset accepts, with their defaults."""
+        """Keyword arguments the dataset accepts under `data.dataset`, with their defaults."""
         function = self.signature_of() if self.signature_of else self.load
         return {
             name: param.default
             for name, param in inspect.signature(function).parameters.items()
-            if name not in ("seed", "random_state", "return_X_y", "return_centers", "coef", "shuffle")
-            and param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD)
+            if name not in _NOT_ARGUMENTS and param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD)
         }
+
+    @property
+    def reads_files(self) -> bool:
+        return "path" in inspect.signature(self.load).parameters
+
+    def is_available(self) -> bool:
+        return True if self.available is None else self.available()
 
 
 REGISTRY: dict[str, Entry] = {}
 
 
-def register(name: str, task: str, description: str, signature_of: Callable[..., Any] | None = None):
-    """Decorator: add a loader `f(seed, **arguments) -> Raw` to the catalogue."""
+def register(name: str, task: str, description: str, signature_of: Callable[..., Any] | None = None, **facts: Any):
+    """Decorator: add a loader `f(seed, **arguments) -> Raw` to the catalogue.
+
+    `facts` are the other fields of `Entry`: kind, shapes, classes, available.
+    """
 
     def add(load: Callable[..., Raw]) -> Callable[..., Raw]:
-        REGISTRY[name] = Entry(name, task, description, load, signature_of)
+        REGISTRY[name] = Entry(name, task, description, load, signature_of, **facts)
         return load
 
     return add
-
-
-@register("digits", CLASSIFICATION, "scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes); ships with scikit-learn")
-def digits(seed: int) -> Raw:
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    return Raw(
-        x=np.asarray(bunch.data, dtype="float32"),
-        y=np.asarray(bunch.target, dtype="int32"),
-        task=CLASSIFICATION,
-        source="scikit-learn (embedded)",
-        class_names=[str(c) for c in bunch.target_names],
-        image_shape=(8, 8),
-    )
-
-
-def _generator(function_name: str, task: str):
-    """A loader for one of scikit-learn's `make_*` generators, seeded by the run."""
-
-    def signature_of():
-        import sklearn.datasets
-
-        return getattr(sklearn.datasets, function_name)
-
-    def load(seed: int, **arguments: Any) -> Raw:
-        x, y = signature_of()(random_state=seed, **arguments)
-        y = np.asarray(y, dtype="int32" if task == CLASSIFICATION else "float32")
-        return Raw(x=np.asarray(x, dtype="float32"), y=y, task=task, source=f"scikit-learn {function_name} (generated)")
-
-    return load, signature_of
-
-
-for _name, _task, _description in [
-    ("moons", CLASSIFICATION, "two interleaving half circles (sklearn.datasets.make_moons)"),
-    ("circles", CLASSIFICATION, "a small circle inside a large one (sklearn.datasets.make_circles)"),
-    ("blobs", CLASSIFICATION, "isotropic Gaussian blobs, one per class (sklearn.datasets.make_blobs)"),
-    ("classification", CLASSIFICATION, "a random n-class problem (sklearn.datasets.make_classification)"),
-    ("regression", REGRESSION, "a random linear regression problem (sklearn.datasets.make_regression)"),
-]:
-    _load, _signature_of = _generator(f"make_{_name}", _task)
-    register(_name, _task, _description, _signature_of)(_load)
