@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,10 +130,6 @@ def lookup(kind: str, name: str) -> Entry | None:
     # Prefer the class (`MeanSquaredError`) over a same-named function when both match.
     matches.sort(key=lambda entry: not entry.is_class)
     return matches[0] if matches else None
-
-
-def valid_names(kind: str) -> list[str]:
-    return sorted(names(kind))
 
 
 @functools.cache
@@ -279,8 +274,3 @@ def _resolve(base: ast.expr, module: str) -> tuple[ast.ClassDef, str] | None:
     if found is None or not isinstance(found[0], ast.ClassDef):
         return None
     return found  # type: ignore[return-value]
-
-
-def to_snake_case(name: str) -> str:
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
