@@ -28,6 +28,10 @@ app = typer.Typer(
     help="Keras experiments as YAML: train them into complete run folders.",
 )
 
+from nnlab.cli_data import data_app  # noqa: E402  (imports no TensorFlow)
+
+app.add_typer(data_app, name="data")
+
 ConfigFile = Annotated[Path, typer.Argument(help="The experiment's YAML config.", show_default=False)]
 Overrides = Annotated[
     Optional[list[str]],

@@ -124,3 +124,23 @@ def test_show_output_round_trips(write_config, tiny):
     config = prepare(write_config(tiny)).config
     again = prepare(write_config(yaml.safe_dump(config), "again.yaml")).config
     assert again == config
+
+
+CONFIGS = sorted(__import__("pathlib").Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
+def test_every_shipped_config_passes_the_schema_without_its_data(config):
+    """Full validation (with data) is in test_data_config; this part needs no dataset files."""
+    from nnlab.config import schema
+    from nnlab.config.checker import Checker
+    from nnlab.config.source import read
+
+    chk = Checker(read(config))
+    schema.resolve(chk)
+    assert [str(p) for p in chk.problems] == []
+
+
+def test_one_hot_step_makes_auto_pick_categorical_crossentropy(write_config, tiny):
+    tiny["data"]["preprocessing"] = ["standardize", "one_hot"]
+    assert prepare(write_config(tiny)).config["loss"] == "categorical_crossentropy"

@@ -29,10 +29,16 @@ TOP_KEYS = {
     "device": "auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.",
 }
 DATA_KEYS = {
-    "dataset": "A dataset name (digits) or {type: moons, n_samples: 500, noise: 0.2}.",
+    "dataset": "A dataset name (digits, fashion_mnist) or {type: moons, n_samples: 500, noise: 0.2}; `nnlab data list` shows them all.",
+    "path": "Where the data is: the file or folder of a csv, npz or idx dataset, or a folder looked in first for a downloadable one. Relative to the working directory.",
     "test_split": "Fraction held out for testing when the dataset has no test split. Default: 0.2.",
-    "validation_split": "Fraction of the training split held out for validation (0 for none). Default: 0.2.",
-    "preprocessing": "Ordered steps fitted on the training split: standardize, scale, minmax, flatten, reshape.",
+    "validation_split": "Fraction of the training split held out for validation (0 for none). Default: 0.2, or 0 with validation_size.",
+    "validation_size": "Hold out the first N training examples for validation instead (the notebooks' X_train_full[:5000]).",
+    "stratify": "Keep the class proportions in the test and validation splits. Default: false.",
+    "classes": "Keep only these classes (numbers or names), renumbered 0..k-1 in the order listed.",
+    "relabel": "New labels for classes: {Sandal: 0, Shirt: 1}; several classes may share one.",
+    "subset": "Train on N examples: 200 (a seeded sample) or {size: 200, shuffle: false} (the first 200).",
+    "preprocessing": "Ordered steps fitted on the training split: standardize, scale, minmax, flatten, reshape, one_hot.",
 }
 MODEL_KEYS = {
     "layers": "Keras layers in order: a name (Flatten) or {type: Dense, units: 10, ...}.",
@@ -47,7 +53,17 @@ TRAINING_KEYS = {
 EARLY_STOPPING_DEFAULTS = {"monitor": "val_loss", "patience": 3, "restore_best_weights": True}
 DEFAULTS = {"seed": 0, "optimizer": "adam", "loss": "auto", "metrics": "auto", "device": "auto"}
 TRAINING_DEFAULTS = {"epochs": 10, "batch_size": 32, "shuffle": True, "early_stopping": None}
-DATA_DEFAULTS = {"test_split": 0.2, "validation_split": 0.2, "preprocessing": []}
+DATA_DEFAULTS = {
+    "path": None,
+    "test_split": 0.2,
+    "validation_split": 0.2,
+    "validation_size": None,
+    "stratify": False,
+    "classes": None,
+    "relabel": None,
+    "subset": None,
+    "preprocessing": [],
+}
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|gpu|gpu:\d+)$")
 
@@ -90,10 +106,57 @@ def _data(chk: Checker, raw: dict) -> dict[str, Any]:
     section = chk.mapping(("data",), raw["data"], DATA_KEYS)
     data = {"dataset": _dataset(chk, ("data", "dataset"), section.get("dataset")), **DATA_DEFAULTS}
     data.update((key, value) for key, value in section.items() if key != "dataset")
+    if data["path"] is not None and not isinstance(data["path"], str):
+        chk.fail(("data", "path"), f"expected a file or folder name (got {describe(data['path'])})")
     data["test_split"] = chk.fraction(("data", "test_split"), data["test_split"], allow_zero=False)
-    data["validation_split"] = chk.fraction(("data", "validation_split"), data["validation_split"], allow_zero=True)
+    _validation(chk, data, "validation_split" in section)
+    data["stratify"] = chk.boolean(("data", "stratify"), data["stratify"])
+    _classes(chk, data)
+    data["subset"] = _subset(chk, ("data", "subset"), data["subset"])
     data["preprocessing"] = _preprocessing(chk, ("data", "preprocessing"), data["preprocessing"])
     return data
+
+
+def _validation(chk: Checker, data: dict[str, Any], split_given: bool) -> None:
+    """validation_split or validation_size: a size replaces the default fraction, but not one the user set."""
+    data["validation_split"] = chk.fraction(("data", "validation_split"), data["validation_split"], allow_zero=True)
+    if data["validation_size"] is None:
+        return
+    data["validation_size"] = chk.integer(("data", "validation_size"), data["validation_size"], minimum=1)
+    if split_given and data["validation_split"] not in (0, 0.0):
+        chk.fail(("data", "validation_size"), f"set either validation_split or validation_size, not both (got validation_split={data['validation_split']!r})")
+    elif not split_given:
+        data["validation_split"] = 0.0
+
+
+def _classes(chk: Checker, data: dict[str, Any]) -> None:
+    """`classes` is a list of class numbers or names; `relabel` maps classes to new integer labels."""
+    classes, relabel = data["classes"], data["relabel"]
+    if classes is not None:
+        entries_ok = isinstance(classes, list) and classes and all(_class_id(c) for c in classes)
+        if not entries_ok:
+            chk.fail(("data", "classes"), f"expected a non-empty list of class numbers or names (got {describe(classes)})")
+        elif len(set(classes)) != len(classes):
+            chk.fail(("data", "classes"), f"lists a class twice (got {describe(classes)})")
+    if relabel is not None:
+        pairs_ok = isinstance(relabel, dict) and relabel and all(_class_id(k) for k in relabel)
+        if not pairs_ok or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in relabel.values()):
+            chk.fail(("data", "relabel"), f"expected a mapping from class (number or name) to a new label 0, 1, ... (got {describe(relabel)})")
+
+
+def _class_id(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
+
+
+def _subset(chk: Checker, path: Path, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        section = chk.mapping(path, value, {"size": "examples to keep", "shuffle": "a seeded sample (true) or the first ones (false)"})
+        size = chk.integer(path + ("size",), section.get("size"), minimum=1)
+        shuffle = chk.boolean(path + ("shuffle",), section.get("shuffle", True))
+        return {"size": size, "shuffle": shuffle}
+    return chk.integer(path, value, minimum=1)
 
 
 def _dataset(chk: Checker, path: Path, value: Any) -> dict[str, Any] | None:

@@ -81,6 +81,9 @@ def resolve_loss(config: dict[str, Any], dataset: Dataset) -> Any:
         return "mean_squared_error"
     found = output_layer(config["model"])
     binary = found is not None and found[1]["units"] == 1
+    if dataset.one_hot and not binary:  # the `one_hot` preprocessing step asks for categorical labels
+        logits = output_activation(config["model"]) not in PROBABILITY_ACTIVATIONS
+        return {"type": "CategoricalCrossentropy", "from_logits": True} if logits else "categorical_crossentropy"
     name = "BinaryCrossentropy" if binary else "SparseCategoricalCrossentropy"
     logits = output_activation(config["model"]) not in PROBABILITY_ACTIVATIONS
     if logits:
@@ -99,4 +102,6 @@ def needs_one_hot(config: dict[str, Any], dataset: Dataset) -> bool:
     found = output_layer(config["model"])
     if dataset.task != CLASSIFICATION or found is None or found[1]["units"] == 1:
         return False
+    if dataset.one_hot:
+        return True
     return not loss_name(config["loss"]).startswith("sparse")

@@ -1,8 +1,9 @@
-"""Datasets: names in `data.dataset`, splits and preprocessing, and the checks of that section.
+"""Datasets: names in `data.dataset`, splits, derived tasks and preprocessing.
 
 Data flows one way: a loader from the catalogue gives raw arrays, `load` splits
-them with the run's seed and fits preprocessing on the training split only.
-Nothing here imports TensorFlow.
+them with the run's seed, derives the task (classes, relabel, subset) and fits
+preprocessing on the training split only. Nothing here imports TensorFlow
+(`nnlab.data.pipeline`, which feeds Keras, is imported only by training).
 """
 
 from __future__ import annotations
@@ -12,83 +13,131 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.data import preprocessing
+from nnlab.data import derive, embedded, files, generated, preprocessing, splits  # noqa: F401  (loaders register on import)
+from nnlab.data import downloadable  # noqa: F401
 from nnlab.data.catalog import REGISTRY
 from nnlab.data.dataset import CLASSIFICATION, REGRESSION, Dataset, Raw
+from nnlab.data.errors import DataError
 
-__all__ = ["CLASSIFICATION", "REGRESSION", "Dataset", "Raw", "REGISTRY", "load", "DataError"]
-
-
-class DataError(Exception):
-    """The data a config names cannot be loaded or used; `key` is the config key to blame."""
-
-    def __init__(self, key: str, message: str):
-        self.key = key
-        super().__init__(message)
+__all__ = ["CLASSIFICATION", "REGRESSION", "Dataset", "Raw", "REGISTRY", "load", "load_raw", "DataError"]
 
 
-def load(data: dict[str, Any], seed: int) -> Dataset:
-    """Load, split and preprocess the dataset of a resolved `data` section.
-
-    Args:
-        data: the `data` section after checking (dataset as `{type: name, ...}`).
-        seed: the run's seed; it drives generation and the splits.
-
-    Raises:
-        DataError: the data cannot be produced as asked.
-    """
+def load_raw(data: dict[str, Any], seed: int) -> tuple[str, Raw]:
+    """The dataset's name and its arrays as the loader gives them, before splits and preprocessing."""
     spec = dict(data["dataset"])
     entry = REGISTRY[spec.pop("type")]
+    path = data.get("path")
+    if path is not None and not entry.reads_files:
+        raise DataError("data.path", f"{entry.name} reads no files ({entry.kind}); remove data.path")
+    if entry.reads_files:
+        spec["path"] = None if path is None else str(path)
     try:
         raw = entry.load(seed, **spec)
+    except DataError:
+        raise
     except (TypeError, ValueError) as error:  # scikit-learn's checks of generator arguments
         raise DataError("data.dataset", str(error)) from None
     if len(raw.x) != len(raw.y):
         raise DataError("data.dataset", f"features and targets disagree in length ({len(raw.x)} vs {len(raw.y)})")
-    x_train, y_train, x_test, y_test = _test_split(raw, data["test_split"], seed)
-    x_val, y_val = None, None
-    if data["validation_split"] > 0:
-        x_train, x_val, y_train, y_val = _split(x_train, y_train, data["validation_split"], seed, raw.task)
+    return entry.name, raw
+
+
+def load(data: dict[str, Any], seed: int) -> Dataset:
+    """Load, split, derive and preprocess the dataset of a resolved `data` section.
+
+    Args:
+        data: the `data` section after checking (dataset as `{type: name, ...}`).
+        seed: the run's seed; it drives generation, the splits and `subset`.
+
+    Raises:
+        DataError: the data cannot be produced as asked.
+    """
+    name, raw = load_raw(data, seed)
+    stratify = bool(data.get("stratify")) and _needs_classes(raw, name, "data.stratify", "stratify")
+    x_train, y_train, x_test, y_test = splits.test_split(raw, data["test_split"], stratify, seed)
+    x_train, y_train, x_val, y_val = splits.validation_split(x_train, y_train, data["validation_split"], data.get("validation_size"), stratify, seed)
+    class_names, derived = raw.class_names, {}
+    if data.get("classes") is not None or data.get("relabel") is not None:
+        _needs_classes(raw, name, "data.classes" if data.get("classes") is not None else "data.relabel", "classes and relabel")
+        lookup, class_names = derive.class_lookup(data.get("classes"), data.get("relabel"), _names(raw, y_train, y_test), name)
+        (x_train, y_train), (x_test, y_test) = derive.select(x_train, y_train, lookup), derive.select(x_test, y_test, lookup)
+        if x_val is not None:
+            x_val, y_val = derive.select(x_val, y_val, lookup)
+        derived["classes"] = class_names
+    if data.get("subset") is not None:
+        size, shuffle = _subset(data["subset"])
+        x_train, y_train = derive.subset(x_train, y_train, size, shuffle, seed)
+        derived["subset"] = {"size": size, "shuffle": shuffle}
+    _check_not_empty(name, x_train, x_test)
     steps = [preprocessing.build(step) for step in data["preprocessing"]]
+    one_hot = any(isinstance(step, preprocessing.OneHot) for step in steps)
+    if one_hot:
+        _needs_classes(raw, name, "data.preprocessing", "one_hot")
     try:
         x_train, (x_val, x_test) = preprocessing.fit_transform(steps, x_train, [x_val, x_test])
     except ValueError as error:
         raise DataError("data.preprocessing", str(error)) from None
     return Dataset(
-        name=entry.name,
+        name=name,
         task=raw.task,
         x_train=x_train,
-        y_train=y_train,
+        y_train=_targets(y_train, raw.task),
         x_val=x_val,
-        y_val=y_val,
+        y_val=None if y_val is None else _targets(y_val, raw.task),
         x_test=x_test,
-        y_test=y_test,
+        y_test=_targets(y_test, raw.task),
         source=raw.source,
-        class_names=raw.class_names,
-        image_shape=raw.image_shape,
+        class_names=class_names,
+        image_shape=raw.image_shape if _keeps_image(raw, x_train) else None,
         preprocessing=[step.record() for step in steps],
+        derived=derived,
+        one_hot=one_hot,
     )
 
 
-def _test_split(raw: Raw, fraction: float, seed: int):
-    if raw.x_test is not None:
-        return raw.x, raw.y, raw.x_test, raw.y_test
-    x_train, x_test, y_train, y_test = _split(raw.x, raw.y, fraction, seed, raw.task)
-    return x_train, y_train, x_test, y_test
+def _needs_classes(raw: Raw, name: str, key: str, what: str) -> bool:
+    if raw.task != CLASSIFICATION:
+        raise DataError(key, f"{what} needs class labels, but {name} is a {raw.task} task")
+    return True
 
 
-def _split(x: np.ndarray, y: np.ndarray, fraction: float, seed: int, task: str):
-    """A seeded shuffled split; returns x_a, x_b, y_a, y_b with `fraction` in b."""
-    from sklearn.model_selection import train_test_split
+def _names(raw: Raw, *labels: np.ndarray) -> list[str]:
+    if raw.class_names:
+        return raw.class_names
+    return [str(c) for c in range(int(max(int(y.max()) for y in labels if len(y))) + 1)]
 
-    return train_test_split(x, y, test_size=fraction, random_state=seed, shuffle=True)
+
+def _subset(value: int | dict[str, Any]) -> tuple[int, bool]:
+    """`subset: 200` (a seeded random sample) or `{size: 200, shuffle: false}` (the first 200)."""
+    if isinstance(value, dict):
+        return value["size"], value.get("shuffle", True)
+    return value, True
+
+
+def _check_not_empty(name: str, x_train: np.ndarray, x_test: np.ndarray) -> None:
+    for split, x in (("training", x_train), ("test", x_test)):
+        if len(x) == 0:
+            raise DataError("data", f"{name} has no {split} examples left after the splits and classes")
+
+
+def _targets(y: np.ndarray, task: str) -> np.ndarray:
+    """Class labels as int32 0..k-1, regression targets as float32; a copy only when the dtype changes."""
+    if task != CLASSIFICATION:
+        return np.asarray(y, dtype="float32")
+    y = np.asarray(y, dtype="int32")
+    return y.reshape(len(y)) if y.ndim == 2 and y.shape[1] == 1 else y  # a (n, 1) label column, as in CIFAR
+
+
+def _keeps_image(raw: Raw, x: np.ndarray) -> bool:
+    return raw.image_shape is not None and int(np.prod(raw.image_shape)) == int(np.prod(x.shape[1:]))
 
 
 def dataset_arguments(name: str) -> dict[str, Any]:
+    """The arguments a dataset accepts under `data.dataset`, with their defaults."""
     return REGISTRY[name].arguments()
 
 
 def step_arguments(name: str) -> dict[str, Any]:
     """The arguments a preprocessing step accepts, with their defaults."""
     parameters = inspect.signature(preprocessing.STEPS[name].__init__).parameters
-    return {key: p.default for key, p in parameters.items() if key != "self"}
+    return {key: p.default for key, p in parameters.items() if key not in ("self", "args", "kwargs")}

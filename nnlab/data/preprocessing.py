@@ -1,4 +1,9 @@
-"""Preprocessing steps, each fitted on the training split only, then applied to every split."""
+"""Preprocessing steps, each fitted on the training split only, then applied to every split.
+
+Large image sets arrive as uint8; a step that needs floats converts to float32
+once, and later steps work in place on arrays an earlier step made, so a
+60,000-image set is never held as float32 more than once per split.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,46 @@ from typing import Any
 
 import numpy as np
 
+CHUNK = 4096  # rows per chunk when computing statistics: float64 temporaries stay small
+
 
 class Step:
-    """A preprocessing step: `fit` on training features, then `transform` any split."""
+    """A preprocessing step: `fit` on training features, then `transform` any split.
+
+    `transform(x, inplace)` may overwrite `x` when `inplace` is True (x was made
+    by an earlier step, so nobody else holds it).
+    """
 
     name = ""
 
     def fit(self, x: np.ndarray) -> "Step":
         return self
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
         raise NotImplementedError
 
     def record(self) -> dict[str, Any]:
         """What the step did, for run.json."""
         return {"type": self.name}
+
+
+def _float32(x: np.ndarray, inplace: bool) -> np.ndarray:
+    """`x` as float32 that may be overwritten: itself when allowed, else one converted copy."""
+    if inplace and x.dtype == np.float32 and x.flags.writeable:
+        return x
+    return x.astype("float32")
+
+
+def _mean_std(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and standard deviation in float64, a chunk of rows at a time (two passes)."""
+    total = np.zeros(x.shape[1:], dtype="float64")
+    for start in range(0, len(x), CHUNK):
+        total += x[start : start + CHUNK].sum(axis=0, dtype="float64")
+    mean = total / max(len(x), 1)
+    squares = np.zeros_like(mean)
+    for start in range(0, len(x), CHUNK):
+        squares += np.square(x[start : start + CHUNK] - mean).sum(axis=0)
+    return mean, np.sqrt(squares / max(len(x), 1))
 
 
 class Standardize(Step):
@@ -29,14 +59,17 @@ class Standardize(Step):
     name = "standardize"
 
     def fit(self, x: np.ndarray) -> "Standardize":
-        self.mean = x.mean(axis=0, dtype="float64").astype("float32")
-        std = x.std(axis=0, dtype="float64").astype("float32")
+        mean, std = _mean_std(x)
+        self.mean = mean.astype("float32")
         # Constant features (the blank border pixels of digits) would divide by zero.
         self.std = np.where(std > 0, std, 1.0).astype("float32")
         return self
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.std).astype("float32", copy=False)
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        out = _float32(x, inplace)
+        out -= self.mean
+        out /= self.std
+        return out
 
     def record(self) -> dict[str, Any]:
         return {"type": self.name, "features": int(self.mean.size)}
@@ -52,8 +85,10 @@ class Scale(Step):
             raise ValueError(f"expected a non-zero number for factor (got {factor!r})")
         self.factor = float(factor)
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return (x / np.float32(self.factor)).astype("float32", copy=False)
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        out = _float32(x, inplace)
+        out /= np.float32(self.factor)
+        return out
 
     def record(self) -> dict[str, Any]:
         return {"type": self.name, "factor": self.factor}
@@ -70,8 +105,11 @@ class MinMax(Step):
         self.span = np.where(span > 0, span, 1.0).astype("float32")
         return self
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.low) / self.span).astype("float32", copy=False)
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        out = _float32(x, inplace)
+        out -= self.low
+        out /= self.span
+        return out
 
 
 class Flatten(Step):
@@ -79,7 +117,7 @@ class Flatten(Step):
 
     name = "flatten"
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
         return x.reshape(len(x), -1)
 
 
@@ -93,14 +131,30 @@ class Reshape(Step):
             raise ValueError(f"expected target_shape as a list of positive integers (got {target_shape!r})")
         self.target_shape = tuple(target_shape)
 
-    def transform(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape((len(x),) + self.target_shape)
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        try:
+            return x.reshape((len(x),) + self.target_shape)
+        except ValueError:
+            raise ValueError(f"cannot reshape examples of shape {x.shape[1:]} to {self.target_shape}") from None
 
     def record(self) -> dict[str, Any]:
         return {"type": self.name, "target_shape": list(self.target_shape)}
 
 
-STEPS: dict[str, type[Step]] = {cls.name: cls for cls in (Standardize, Scale, MinMax, Flatten, Reshape)}
+class OneHot(Step):
+    """Class labels as one-hot vectors, as keras.utils.to_categorical; features are left alone.
+
+    The labels stay integers in the Dataset (`Dataset.one_hot` is set): they are
+    encoded as they are fed, so 60,000 labels never take 10 floats each at rest.
+    """
+
+    name = "one_hot"
+
+    def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
+        return x
+
+
+STEPS: dict[str, type[Step]] = {cls.name: cls for cls in (Standardize, Scale, MinMax, Flatten, Reshape, OneHot)}
 
 
 def build(spec: str | dict[str, Any]) -> Step:
@@ -112,8 +166,19 @@ def build(spec: str | dict[str, Any]) -> Step:
 
 
 def fit_transform(steps: list[Step], x_train: np.ndarray, others: list[np.ndarray | None]) -> tuple[np.ndarray, list[np.ndarray | None]]:
-    """Fit each step on the (already transformed) training split and apply it everywhere."""
+    """Fit each step on the (already transformed) training split and apply it everywhere.
+
+    An array made by an earlier step is owned here and may be overwritten; the
+    arrays passed in are never changed.
+    """
+    arrays = [x_train, *others]
+    owned = [False] * len(arrays)
     for step in steps:
-        x_train = step.fit(x_train).transform(x_train)
-        others = [None if x is None else step.transform(x) for x in others]
-    return x_train, others
+        step.fit(arrays[0])
+        for i, x in enumerate(arrays):
+            if x is None:
+                continue
+            new = step.transform(x, inplace=owned[i])
+            owned[i] = owned[i] or not np.may_share_memory(new, x)
+            arrays[i] = new
+    return arrays[0], arrays[1:]
