@@ -8,6 +8,8 @@ from typing import Any, Callable
 import pytest
 import yaml
 
+from nnlab.data import locate
+
 TINY = {
     "name": "tiny",
     "seed": 3,
@@ -34,3 +36,14 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
 def tiny() -> dict[str, Any]:
     """A digits MLP that trains in about a second: a fresh deep copy per test."""
     return yaml.safe_load(yaml.safe_dump(TINY))
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """No data anywhere and no network: a fresh HOME, no data variables, an empty system folder."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for variable in ("NNLAB_DATA_DIR", "KERAS_HOME", "SCIKIT_LEARN_DATA"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(locate, "SYSTEM_DIRS", (tmp_path / "system",))
+    monkeypatch.setattr(locate, "reachable", lambda url, timeout=0: False)
+    return tmp_path

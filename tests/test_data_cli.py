@@ -15,17 +15,6 @@ from nnlab.data import locate
 runner = CliRunner()
 
 
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    """No data anywhere and no network: a fresh HOME, no data variables, an empty system folder."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for variable in ("NNLAB_DATA_DIR", "KERAS_HOME", "SCIKIT_LEARN_DATA"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setattr(locate, "SYSTEM_DIRS", (tmp_path / "system",))
-    monkeypatch.setattr(locate, "reachable", lambda url, timeout=0: False)
-    return tmp_path
-
-
 def test_list_names_every_dataset_with_its_task():
     result = runner.invoke(data_app, ["list"])
     assert result.exit_code == 0, result.output

@@ -13,14 +13,9 @@ REAL_REACHABLE = locate.reachable  # the fixture below replaces it: tests never 
 
 
 @pytest.fixture
-def machine(tmp_path, monkeypatch):
+def machine(offline):
     """An empty machine: a fresh HOME, no data variables, one system folder, no network."""
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for variable in ("NNLAB_DATA_DIR", "KERAS_HOME", "SCIKIT_LEARN_DATA"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setattr(locate, "SYSTEM_DIRS", (tmp_path / "system",))
-    monkeypatch.setattr(locate, "reachable", lambda url, timeout=0: False)
-    return tmp_path
+    return offline
 
 
 def fashion_files(folder, label):
