@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
+
+
+class ExitCode(enum.IntEnum):
+    """What every nnlab command exits with."""
+
+    OK = 0
+    RUN_FAILED = 1  # a run (or a sweep's trial) failed or diverged
+    USAGE = 2  # a bad config, data file or option: nothing was run
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM, as a shell reports SIGINT
 
 
 @dataclass(frozen=True)
@@ -34,21 +44,21 @@ class Problem:
 class ConfigError(ValueError):
     """A config (or the data it names) is not usable; holds every problem found."""
 
-    def __init__(self, problems: Iterable[Problem]):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """`"; did you mean 'adam'?"` for the closest choice, or a short list of valid ones."""
-    choices = sorted(set(choices))
-    close = difflib.get_close_matches(str(name), choices, n=1, cutoff=0.6)
+    ordered = sorted(set(choices))
+    close = difflib.get_close_matches(str(name), ordered, n=1, cutoff=0.6)
     if not close:
-        close = difflib.get_close_matches(str(name).lower(), [c.lower() for c in choices], n=1, cutoff=0.6)
-        close = [c for c in choices if close and c.lower() == close[0]][:1]
+        lowered = difflib.get_close_matches(str(name).lower(), [c.lower() for c in ordered], n=1, cutoff=0.6)
+        close = [c for c in ordered if lowered and c.lower() == lowered[0]][:1]
     if close:
         return f"; did you mean '{close[0]}'?"
-    shown = ", ".join(choices[:12]) + (", ..." if len(choices) > 12 else "")
+    shown = ", ".join(ordered[:12]) + (", ..." if len(ordered) > 12 else "")
     return f"; expected one of: {shown}"
 
 

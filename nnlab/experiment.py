@@ -1,41 +1,35 @@
-"""From a YAML file to a checked experiment: the resolved config and its loaded data.
+"""From a YAML file to a checked experiment: the resolved spec and its loaded data.
 
-This is the one path every command takes (`validate`, `show`, `train`), so they
-agree on what is valid. It imports neither TensorFlow nor Keras.
+This is the one path every command takes (`validate`, `show`, `train`, a
+sweep's trials), so they agree on what is valid. It imports neither TensorFlow
+nor Keras.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
 
 from nnlab import data as datasets
-from nnlab.config import schema, task
+from nnlab.config import output
 from nnlab.config.checker import Checker
 from nnlab.config.source import Source, apply_overrides, read
+from nnlab.config.spec import Spec, resolve
 from nnlab.errors import ConfigError
 
 
-@dataclass
+@dataclass(frozen=True)
 class Experiment:
-    """A config with every default filled, and the dataset it trains on."""
+    """A spec with every default filled and decision made, and the dataset it trains on."""
 
-    config: dict[str, Any]
+    spec: Spec
     dataset: datasets.Dataset
     source: Source
 
     @property
     def file(self) -> str:
         return self.source.file
-
-    @property
-    def name(self) -> str:
-        return self.config["name"]
-
-    @property
-    def seed(self) -> int:
-        return self.config["seed"]
 
 
 def prepare(path: str | Path, overrides: Sequence[str] = ()) -> Experiment:
@@ -44,24 +38,27 @@ def prepare(path: str | Path, overrides: Sequence[str] = ()) -> Experiment:
     Raises:
         ConfigError: every problem of the file, the overrides and the data, at once.
     """
-    source = apply_overrides(read(path), list(overrides))
+    return prepare_source(apply_overrides(read(path), list(overrides)))
+
+
+def prepare_source(source: Source) -> Experiment:
+    """Check and resolve a config already read (a file, or a sweep's trial) and load its data."""
     chk = Checker(source)
-    config = schema.resolve(chk)
+    spec = resolve(chk)
     data_ok = not any(p.path == "data" or p.path.startswith("data.") or p.path == "seed" for p in chk.problems)
-    if not data_ok or not config.get("data"):
+    if not data_ok or spec.data.dataset is None:
         chk.raise_if_failed()
     try:
-        dataset = datasets.load(config["data"], config["seed"])
+        dataset = datasets.load(asdict(spec.data), spec.seed)
     except datasets.DataError as error:
         chk.fail(tuple(error.key.split(".")), str(error))
         chk.raise_if_failed()
         raise  # unreachable: raise_if_failed raised
-    if config["model"]["layers"] and all(config["model"]["layers"]):
-        task.check(chk, config, dataset)
+    if spec.model.layers and all(spec.model.layers):
+        output.check(chk, spec, dataset)
     chk.raise_if_failed()
-    config["loss"] = task.resolve_loss(config, dataset)
-    config["metrics"] = task.resolve_metrics(config, dataset)
-    return Experiment(config, dataset, source)
+    spec = replace(spec, loss=output.resolve_loss(spec, dataset), metrics=output.resolve_metrics(spec, dataset))
+    return Experiment(replace(spec, plan=output.plan(spec, dataset)), dataset, source)
 
 
-__all__ = ["Experiment", "prepare", "ConfigError"]
+__all__ = ["ConfigError", "Experiment", "prepare", "prepare_source"]

@@ -1,6 +1,10 @@
 import io
 
-from nnlab.callbacks import Progress
+import pytest
+
+from nnlab.training.callbacks import Progress
+
+pytestmark = pytest.mark.train  # Keras callbacks: imports TensorFlow
 
 
 class Terminal(io.StringIO):

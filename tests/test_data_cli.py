@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from nnlab.cli import app
-from nnlab.cli_data import data_app
+from nnlab.cli.data import data_app
 from nnlab.data import locate
 
 runner = CliRunner()
@@ -65,7 +65,7 @@ def test_show_of_missing_data_is_one_line_and_exit_2(offline):
 @pytest.mark.parametrize("command", [["list"], ["show", "digits", "--output", "{tmp}/grid.png"]])
 def test_data_commands_do_not_import_tensorflow(tmp_path, command):
     argv = [part.format(tmp=tmp_path) for part in command]
-    code = f"import sys\nfrom nnlab.cli_data import data_app\ndata_app({argv!r}, standalone_mode=False)\nassert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
+    code = f"import sys\nfrom nnlab.cli.data import data_app\ndata_app({argv!r}, standalone_mode=False)\nassert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

@@ -33,7 +33,7 @@ def problems(experiment, data):
 
 def test_validation_size_replaces_the_default_fraction(experiment):
     prepared = experiment({"dataset": "iris", "validation_size": 20})
-    assert prepared.config["data"]["validation_split"] == 0.0
+    assert prepared.spec.data.validation_split == 0.0
     assert len(prepared.dataset.x_val) == 20
 
 

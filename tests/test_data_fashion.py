@@ -20,10 +20,12 @@ pytestmark = [
 
 
 def train_briefly(config, tmp_path, overrides):
-    from nnlab.train import train
+    from nnlab.runs.folder import create
+    from nnlab.training.run import run
 
     experiment = prepare(CONFIGS / config, ["training.epochs=1", *overrides])
-    return experiment, train(experiment, tmp_path / "runs", verbose=False)
+    folder = create(tmp_path / "runs", experiment.spec.name)
+    return experiment, run(experiment.spec, experiment.dataset, folder, verbose=False)
 
 
 def test_fashion_mlp_trains_one_epoch_on_a_subset(tmp_path):

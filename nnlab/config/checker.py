@@ -13,7 +13,7 @@ Path = tuple[Any, ...]
 class Checker:
     """Gathers problems while a config is checked, so all are reported at once."""
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source) -> None:
         self.source = source
         self.problems: list[Problem] = []
 
@@ -36,11 +36,12 @@ class Checker:
                 self.fail(path + (key,), f"unknown key '{key}'" + did_you_mean(str(key), keys))
         return {key: val for key, val in value.items() if key in keys}
 
-    def integer(self, path: Path, value: Any, *, minimum: int) -> int:
+    def integer(self, path: Path, value: Any, *, minimum: int, maximum: int | None = None) -> int:
+        expected = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, f"expected an integer >= {minimum} (got {describe(value)})")
-        elif value < minimum:
-            self.fail(path, f"expected an integer >= {minimum} (got {value})")
+            self.fail(path, f"expected {expected} (got {describe(value)})")
+        elif value < minimum or (maximum is not None and value > maximum):
+            self.fail(path, f"expected {expected} (got {value})")
         return value
 
     def fraction(self, path: Path, value: Any, *, allow_zero: bool) -> float:

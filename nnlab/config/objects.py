@@ -2,16 +2,18 @@
 
 One rule for every Keras object: a bare name, or a mapping with `type` plus the
 constructor's own keyword arguments. Names and argument lists come from
-`nnlab.keras_catalog`, which reads the installed Keras, so nothing here lists
+`nnlab.config.keras_names`, which reads the installed Keras, so nothing here lists
 Keras's names by hand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from nnlab import keras_catalog
+from nnlab.config import keras_names
 from nnlab.config.checker import Checker, Path
+from nnlab.config.fields import MISSING
 from nnlab.errors import describe, did_you_mean
 
 # Arguments that hold another Keras object, by Keras's naming convention.
@@ -63,9 +65,9 @@ def check_object(chk: Checker, path: Path, value: Any, kind: str) -> Any:
     return {"type": entry.name, **check_arguments(chk, path, entry, args)}
 
 
-def check_arguments(chk: Checker, path: Path, entry: keras_catalog.Entry, args: dict, *, defaults_from: dict | None = None) -> dict:
+def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: dict, *, defaults_from: dict | None = None) -> dict:
     """Check keyword arguments against the constructor of `entry`; returns them cleaned."""
-    params = keras_catalog.parameters(entry)
+    params = keras_names.parameters(entry)
     accepted = params.defaults.keys() | set(params.required)
     cleaned: dict[str, Any] = {}
     for key, val in args.items():
@@ -76,7 +78,7 @@ def check_arguments(chk: Checker, path: Path, entry: keras_catalog.Entry, args: 
         if not params.open and key not in accepted:
             chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted))
             continue
-        cleaned[key] = check_value(chk, where, key, val, params.defaults.get(key, keras_catalog.UNKNOWN))
+        cleaned[key] = check_value(chk, where, key, val, params.defaults.get(key, keras_names.UNKNOWN))
     missing = [name for name in params.required if name not in cleaned and name not in args and not (defaults_from and name in defaults_from)]
     if missing and entry.is_class:
         chk.fail(path, f"{entry.name} needs the argument(s) {', '.join(missing)}")
@@ -105,19 +107,89 @@ def check_value(chk: Checker, path: Path, key: str, value: Any, default: Any) ->
     return value
 
 
-def _entry(chk: Checker, path: Path, name: str, kind: str) -> keras_catalog.Entry | None:
-    entry = keras_catalog.lookup(kind, name)
+def _entry(chk: Checker, path: Path, name: str, kind: str) -> keras_names.Entry | None:
+    entry = keras_names.lookup(kind, name)
     if entry is None:
-        if not keras_catalog.names(kind):
-            chk.fail(path, "Keras is not installed, so names cannot be checked (pip install keras)")
-        else:
-            chk.fail(path, f"unknown {kind} '{name}'" + did_you_mean(name, _spellings(name, kind)))
+        chk.fail(path, f"unknown {kind} '{name}'" + did_you_mean(name, _spellings(name, kind)))
     return entry
 
 
 def _spellings(name: str, kind: str) -> set[str]:
     """Valid names in the user's style: `adam` for someone who wrote `adamm`."""
-    public = keras_catalog.names(kind)
+    public = keras_names.names(kind)
     if name.islower():
         return {n if n.islower() else n.lower() for n in public}
     return set(public)
+
+
+def optimizer(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> Any:
+    """`adam` or `{type: SGD, learning_rate: 0.1, ...}`, always resolved to the mapping form."""
+    spec = {"type": value} if isinstance(value, str) else value
+    return check_object(chk, path, spec, "optimizer")
+
+
+def loss(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> Any:
+    """A Keras loss, or `auto` (resolved against the data by `nnlab.config.output`)."""
+    return value if value == "auto" else check_object(chk, path, value, "loss")
+
+
+def metrics(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> Any:
+    """A list of Keras metrics, or `auto`."""
+    if value == "auto":
+        return value
+    if not isinstance(value, list):
+        chk.fail(path, f"expected a list of metrics or auto (got {describe(value)})")
+        return []
+    return [check_object(chk, path + (i,), metric, "metric") for i, metric in enumerate(value)]
+
+
+def layer_defaults(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> dict[str, Any]:
+    """Arguments given to every layer that accepts them: `{activation: relu, kernel_initializer: he_normal}`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        chk.fail(path, f"expected a mapping of layer arguments (got {describe(value)})")
+        return {}
+    return {key: check_value(chk, path + (key,), key, item, keras_names.UNKNOWN) for key, item in value.items()}
+
+
+def layers(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> list[Any]:
+    """The layers of a Sequential model, each a name or `{type: Dense, units: 10, ...}`."""
+    if value is MISSING:
+        chk.fail(path, "missing; expected model: {layers: [...]}")
+        return []
+    if not isinstance(value, list) or not value:
+        chk.fail(path, f"expected a non-empty list of layers (got {describe(value)})")
+        return []
+    defaults = done.get("defaults") or {}
+    return [_layer(chk, path + (i,), layer, defaults) for i, layer in enumerate(value)]
+
+
+def _layer(chk: Checker, path: Path, value: Any, defaults: dict[str, Any]) -> dict[str, Any] | None:
+    if isinstance(value, str):
+        value = {"type": value}
+    if not isinstance(value, dict) or "type" not in value:
+        chk.fail(path, f"expected a layer name or a mapping with 'type' (got {describe(value)})")
+        return None
+    entry = keras_names.lookup("layer", value["type"]) if isinstance(value["type"], str) else None
+    if entry is None:
+        return check_object(chk, path, value, "layer")  # reports the unknown name
+    args = {key: val for key, val in value.items() if key != "type"}
+    return {"type": entry.name, **check_arguments(chk, path, entry, args, defaults_from=defaults)}
+
+
+EARLY_STOPPING_DEFAULTS = {"monitor": "val_loss", "patience": 3, "restore_best_weights": True}
+
+
+def early_stopping(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Keras EarlyStopping arguments, or `true` for the usual ones (val_loss, patience 3, best weights)."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        value = {}
+    if not isinstance(value, dict):
+        chk.fail(path, f"expected true, false or a mapping of EarlyStopping arguments (got {describe(value)})")
+        return None
+    entry = keras_names.lookup("callback", "EarlyStopping")
+    args = {**EARLY_STOPPING_DEFAULTS, **value}
+    return check_arguments(chk, path, entry, args) if entry else args

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from nnlab.data import locate
+from nnlab.data import download, locate
 from nnlab.data.catalog import DOWNLOADABLE, register
 from nnlab.data.dataset import CLASSIFICATION, REGRESSION, Raw
 from nnlab.data.errors import DataError
@@ -23,6 +23,7 @@ from nnlab.data.idx import idx_set, idx_set_names
 
 KERAS_DATA = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 FASHION_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 CIFAR10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
@@ -110,17 +111,25 @@ def _read_mnist_like(class_names: list[str]) -> Callable[..., Raw]:
     return read
 
 
-def _keras_download(module: str, **arguments) -> Callable[[], None]:
-    """Download through `keras.datasets.<module>.load_data`, which caches under ~/.keras/datasets."""
+def _keras_files(subfolder: str, files: dict[str, str | None]) -> Callable[[], None]:
+    """Download each file (name -> sha256 or None) from Keras's storage into Keras's cache."""
 
-    def download() -> None:
-        import importlib
+    def fetch_all() -> None:
+        for name, sha256 in files.items():
+            download.download(KERAS_DATA + name, locate.keras_cache() / subfolder / name, sha256)
 
-        from nnlab import backend  # noqa: F401  (Keras on TensorFlow, quietly)
+    return fetch_all
 
-        importlib.import_module(f"keras.datasets.{module}").load_data(**arguments)
 
-    return download
+def _keras_archive(url: str, folder: str, sha256: str) -> Callable[[], None]:
+    """Download a .tar.gz into Keras's cache and unpack it as `keras.datasets` does (`<folder>/`)."""
+
+    def fetch_archive() -> None:
+        cache = locate.keras_cache()
+        archive = download.download(url, cache / f"{folder}.tar.gz", sha256)
+        download.extract(archive, cache / folder)
+
+    return fetch_archive
 
 
 MNIST = Recipe(
@@ -130,7 +139,7 @@ MNIST = Recipe(
     read=_read_mnist_like([str(d) for d in range(10)]),
     caches=lambda: [locate.keras_cache()],
     url=KERAS_DATA + "mnist.npz",
-    download=_keras_download("mnist"),
+    download=_keras_files("", {"mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"}),
     system_names=["mnist"],
 )
 FASHION_MNIST = Recipe(
@@ -140,7 +149,7 @@ FASHION_MNIST = Recipe(
     read=_read_mnist_like(FASHION_NAMES),
     caches=lambda: [locate.keras_cache() / "fashion-mnist"],
     url=KERAS_DATA + "train-images-idx3-ubyte.gz",
-    download=_keras_download("fashion_mnist"),
+    download=_keras_files("fashion-mnist", {f"{stem}.gz": None for stem in IDX_FILES}),
     system_names=["fashion-mnist"],
     hints=["apt-get install dataset-fashion-mnist (Debian/Ubuntu; installs /usr/share/datasets/fashion-mnist/)"],
 )
@@ -202,7 +211,8 @@ CIFAR10 = Recipe(
     read=_read_cifar10,
     caches=lambda: [locate.keras_cache() / "cifar-10-batches-py-target", locate.keras_cache() / "cifar-10-batches-py"],
     url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-    download=_keras_download("cifar10"),
+    download=_keras_archive("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", "cifar-10-batches-py-target",
+                            "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),
     system_names=["cifar10", "cifar-10"],
 )
 CIFAR100 = Recipe(
@@ -212,7 +222,8 @@ CIFAR100 = Recipe(
     read=_read_cifar100,
     caches=lambda: [locate.keras_cache() / "cifar-100-python-target", locate.keras_cache() / "cifar-100-python"],
     url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
-    download=_keras_download("cifar100"),
+    download=_keras_archive("https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", "cifar-100-python-target",
+                            "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"),
     system_names=["cifar100", "cifar-100"],
 )
 

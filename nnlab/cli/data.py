@@ -7,11 +7,13 @@ download (which `list` never starts) goes through Keras.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-EXIT_USAGE = 2
+from nnlab.errors import ExitCode
+
+EXIT_USAGE = ExitCode.USAGE
 
 data_app = typer.Typer(no_args_is_help=True, add_completion=False, help="The datasets nnlab knows: list them, look at one.")
 
@@ -70,7 +72,7 @@ def show_dataset(
         typer.echo(f"samples: {written}")
 
 
-def _parse_arguments(pairs: list[str]) -> dict:
+def _parse_arguments(pairs: list[str]) -> dict[str, Any]:
     import yaml
 
     parsed = {}

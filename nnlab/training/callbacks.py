@@ -8,15 +8,10 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from nnlab import backend  # noqa: F401  (before keras)
-
 import keras
 import numpy as np
 
-from nnlab.run_folder import atomic_write
-
-FIXED_COLUMNS = ("epoch", "loss", "val_loss")
-TRAILING_COLUMNS = ("learning_rate", "epoch_seconds")
+from nnlab.runs.metrics import Row, write_metrics
 
 
 def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
@@ -27,52 +22,24 @@ def current_learning_rate(optimizer: keras.optimizers.Optimizer) -> float:
 class MetricsLogger(keras.callbacks.Callback):
     """Writes metrics.csv, one row per epoch, atomically after every epoch.
 
-    Columns: epoch, loss, val_loss, each metric and its val_ twin,
-    learning_rate, epoch_seconds. Rewriting the whole (small) file each epoch
-    means an interrupted run keeps every epoch it finished.
+    Rewriting the whole (small) file each epoch means an interrupted run keeps
+    every epoch it finished; `nnlab.runs.metrics` defines the columns.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = Path(path)
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Row] = []
 
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._started = time.perf_counter()
 
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        row = {"epoch": epoch + 1, **{key: float(value) for key, value in (logs or {}).items() if key != "learning_rate"}}
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        row: Row = {"epoch": epoch + 1, **{key: float(value) for key, value in (logs or {}).items() if key != "learning_rate"}}
         row["learning_rate"] = current_learning_rate(self.model.optimizer)
         row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
         self.rows.append(row)
-        self._write()
-
-    def columns(self) -> list[str]:
-        seen = [key for row in self.rows for key in row]
-        metrics = sorted({key for key in seen if key not in FIXED_COLUMNS + TRAILING_COLUMNS and not key.startswith("val_")})
-        ordered = [key for key in FIXED_COLUMNS if key in seen]
-        for metric in metrics:
-            ordered += [key for key in (metric, f"val_{metric}") if key in seen]
-        ordered += [key for key in seen if key not in ordered and key not in TRAILING_COLUMNS]
-        return list(dict.fromkeys(ordered + list(TRAILING_COLUMNS)))
-
-    def _write(self) -> None:
-        columns = self.columns()
-
-        def write(handle: IO[str]) -> None:
-            handle.write(",".join(columns) + "\n")
-            for row in self.rows:
-                handle.write(",".join(_cell(row.get(column)) for column in columns) + "\n")
-
-        atomic_write(self.path, write)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float
-    return str(value)
+        write_metrics(self.path, self.rows)
 
 
 class DivergenceGuard(keras.callbacks.Callback):

@@ -6,7 +6,13 @@ file per namespace (`keras/optimizers/__init__.py`: `from keras.src.optimizers.a
 import Adam as Adam`), so we parse those files and the class definitions they
 point to with `ast`. The names therefore always match the installed Keras: there
 is no hand-kept list to drift. Building objects still goes through Keras itself
-(see `nnlab.model`); this module only answers "does it exist, what does it take".
+(see `nnlab.training.build`); this module only answers "does it exist, what does it take".
+
+It fails soft: if the installed Keras keeps its API files elsewhere (Keras has
+moved them before) or re-exports names lazily, `layout_problem()` says why,
+every name and argument is accepted as written, and the problem is caught when
+the model is built, against the same config key. A test compares this
+catalogue with the imported Keras for every kind, so a change is noticed.
 """
 
 from __future__ import annotations
@@ -38,6 +44,18 @@ CLASS_ONLY = {"layer", "optimizer", "callback", "schedule"}
 # (keras/src/trainers/compile_utils.py).
 COMPILE_METRIC_ALIASES = ("accuracy", "acc", "crossentropy", "ce")
 NOT_AN_OBJECT = {"get", "serialize", "deserialize"}
+# Abstract bases and containers: public, but nothing a config can build by name.
+ABSTRACT = {
+    "layer": {"Layer", "Input", "InputLayer", "InputSpec", "Wrapper"},
+    "optimizer": {"Optimizer", "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap"},
+    "initializer": {"Initializer"},
+    "regularizer": {"Regularizer"},
+    "constraint": {"Constraint"},
+    "loss": {"Loss"},
+    "metric": {"Metric", "MeanMetricWrapper"},
+    "callback": {"Callback", "CallbackList", "History", "ProgbarLogger"},
+    "schedule": {"LearningRateSchedule"},
+}
 UNKNOWN = object()  # a default value that is not a literal
 
 
@@ -81,22 +99,52 @@ def normalize(name: str) -> str:
     return name.replace("_", "").lower()
 
 
+class LayoutError(Exception):
+    """The installed Keras does not keep its names where this module reads them."""
+
+
+@functools.cache
+def layout_problem() -> str | None:
+    """Why Keras's names cannot be read from its files (then none are checked), or None."""
+    try:
+        for kind in KINDS:
+            names(kind)
+    except LayoutError as error:
+        return str(error)
+    return None
+
+
+def checked() -> bool:
+    """True when names and arguments are checked against the installed Keras."""
+    return layout_problem() is None
+
+
 @functools.cache
 def names(kind: str) -> dict[str, Entry]:
-    """Every public name of a kind: `{"Adam": Entry(...), ...}`; aliases included."""
+    """Every public name of a kind: `{"Adam": Entry(...), ...}`; aliases included.
+
+    Raises:
+        LayoutError: Keras is not installed, or its API files are not where they were.
+    """
     root = keras_root()
     if root is None:
-        return {}
+        raise LayoutError("Keras is not installed (pip install keras)")
     api = root / KINDS[kind] / "__init__.py"
+    try:
+        tree = ast.parse(api.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError) as error:
+        raise LayoutError(f"cannot read {api} ({type(error).__name__})") from None
     entries: dict[str, Entry] = {}
-    for node in ast.parse(api.read_text(encoding="utf-8")).body:
+    for node in tree.body:
         if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith("keras.src."):
             continue
         for alias in node.names:
             public = alias.asname or alias.name
-            if public in NOT_AN_OBJECT or (kind in CLASS_ONLY and not public[:1].isupper()):
+            if public in NOT_AN_OBJECT or public in ABSTRACT.get(kind, ()) or (kind in CLASS_ONLY and not public[:1].isupper()):
                 continue
             entries[public] = Entry(kind, public, node.module, alias.name)
+    if not entries:
+        raise LayoutError(f"{api} names no objects (Keras may re-export them lazily)")
     entries.update(_registry_aliases(root, kind, entries))
     if kind == "metric":
         for alias in COMPILE_METRIC_ALIASES:
@@ -122,7 +170,13 @@ def _registry_aliases(root: Path, kind: str, entries: dict[str, Entry]) -> dict[
 
 
 def lookup(kind: str, name: str) -> Entry | None:
-    """The entry for a name written as Keras spells it, in snake_case or any case."""
+    """The entry for a name written as Keras spells it, in snake_case or any case.
+
+    When Keras's names cannot be read (`layout_problem()`), every name is taken
+    as written, with arguments unchecked.
+    """
+    if not checked():
+        return Entry(kind, name, "", name)
     entries = names(kind)
     if name in entries:
         return entries[name]

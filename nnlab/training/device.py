@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nnlab import backend  # noqa: F401  (before tensorflow)
-
 import tensorflow as tf
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnlab import backend  # noqa: F401  (before keras)
-
 import keras
 
-from nnlab import keras_catalog
+from nnlab.config import keras_names
 from nnlab.config.objects import nested_kind
+from nnlab.config.spec import ModelSpec, Spec
 from nnlab.errors import ConfigError, Problem
 
 MODULES = {
@@ -40,9 +39,11 @@ def build(kind: str, spec: Any) -> Any:
     if spec is None or not isinstance(spec, (str, dict)):
         return spec
     name = spec if isinstance(spec, str) else spec["type"]
-    entry = keras_catalog.lookup(kind, name)
+    entry = keras_names.lookup(kind, name)
+    if entry is None:
+        raise ValueError(f"unknown {kind} '{name}'")
     if isinstance(spec, str) and kind in ("activation", "loss", "metric"):
-        return entry.name if entry and entry.module else name
+        return entry.name if entry.module else name
     args = {} if isinstance(spec, str) else {key: value for key, value in spec.items() if key != "type"}
     return getattr(MODULES[kind], entry.name)(**_arguments(args))
 
@@ -59,53 +60,68 @@ def _arguments(args: dict[str, Any]) -> dict[str, Any]:
 
 def build_layer(spec: dict[str, Any], defaults: dict[str, Any]) -> keras.layers.Layer:
     """One layer; `defaults` fill the arguments it accepts and does not set itself."""
-    entry = keras_catalog.lookup("layer", spec["type"])
-    params = keras_catalog.parameters(entry)
+    entry = keras_names.lookup("layer", spec["type"])
+    if entry is None:
+        raise ValueError(f"unknown layer '{spec['type']}'")
+    params = keras_names.parameters(entry)
     accepted = params.defaults.keys() | set(params.required)
-    args = {key: value for key, value in defaults.items() if key in accepted and key not in spec}
+    args = {key: value for key, value in defaults.items() if (params.open or key in accepted) and key not in spec}
     args.update((key, value) for key, value in spec.items() if key != "type")
     return getattr(keras.layers, entry.name)(**_arguments(args))
 
 
-def build_model(model: dict[str, Any], input_shape: tuple[int, ...], name: str, file: str = "") -> keras.Sequential:
+def build_model(model: ModelSpec, input_shape: tuple[int, ...], name: str, file: str = "") -> keras.Sequential:
     """The Sequential model of a resolved `model` section, with its input from the data.
 
     Raises:
         ConfigError: Keras rejected a layer's arguments.
     """
     layers: list[Any] = [keras.Input(shape=input_shape)]
-    for index, spec in enumerate(model["layers"]):
+    for index, spec in enumerate(model.layers):
         try:
-            layers.append(build_layer(spec, model["defaults"]))
-        except (TypeError, ValueError) as error:
-            raise ConfigError([Problem(f"model.layers.{index}", f"Keras rejected {spec['type']}: {error}", file)]) from None
+            layers.append(build_layer(spec, model.defaults))
+        except (TypeError, ValueError, AttributeError) as error:
+            raise ConfigError([Problem(f"model.layers.{index}", f"Keras rejected {spec['type']}: {_first_line(error)}", file)]) from None
     try:
         return keras.Sequential(layers, name=name.replace("-", "_").replace(".", "_"))
     except (TypeError, ValueError) as error:
         raise ConfigError([Problem("model.layers", f"the layers do not fit together: {_first_line(error)}", file)]) from None
 
 
-def build_compiled(config: dict[str, Any], input_shape: tuple[int, ...], file: str = "") -> keras.Model:
-    """Model, optimizer, loss and metrics of a resolved config, compiled.
+def build_compiled(spec: Spec, input_shape: tuple[int, ...], file: str = "", **compile_options: Any) -> keras.Model:
+    """Model, optimizer, loss and metrics of a resolved spec, compiled.
 
     Raises:
         ConfigError: Keras rejected an object of the config.
     """
-    model = build_model(config["model"], input_shape, config["name"], file)
-    compiled = {}
-    for key, kind, spec in (("optimizer", "optimizer", config["optimizer"]), ("loss", "loss", config["loss"])):
-        try:
-            compiled[key] = build(kind, spec)
-        except (TypeError, ValueError) as error:
-            raise ConfigError([Problem(key, f"Keras rejected it: {_first_line(error)}", file)]) from None
-    metrics = []
-    for index, spec in enumerate(config["metrics"]):
-        try:
-            metrics.append(build("metric", spec))
-        except (TypeError, ValueError) as error:
-            raise ConfigError([Problem(f"metrics.{index}", f"Keras rejected it: {_first_line(error)}", file)]) from None
-    model.compile(optimizer=compiled["optimizer"], loss=compiled["loss"], metrics=metrics)
+    model = build_model(spec.model, input_shape, spec.name, file)
+    optimizer = _built(("optimizer",), "optimizer", spec.optimizer, file)
+    loss = _built(("loss",), "loss", spec.loss, file)
+    metrics = [_built(("metrics", index), "metric", metric, file) for index, metric in enumerate(spec.metrics)]
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **compile_options)
     return model
+
+
+def _built(path: tuple[Any, ...], kind: str, spec: Any, file: str) -> Any:
+    try:
+        return build(kind, spec)
+    except (TypeError, ValueError, AttributeError) as error:
+        raise ConfigError([Problem(".".join(map(str, path)), f"Keras rejected it: {_first_line(error)}", file)]) from None
+
+
+def metric_directions(model: keras.Model) -> dict[str, str]:
+    """Whether each compiled metric is better high (`max`) or low (`min`), as Keras itself decides.
+
+    Keras's own callbacks read the same `_direction` of each metric (MonitorCallback);
+    a metric that does not say is left out. Call after training, when the metrics are built.
+    """
+    directions = {"loss": "min"}
+    for metric in model.metrics:
+        for inner in getattr(metric, "metrics", [metric]):
+            direction = getattr(inner, "_direction", None)
+            if direction in ("up", "down"):
+                directions[inner.name] = "max" if direction == "up" else "min"
+    return directions
 
 
 def _first_line(error: Exception) -> str:

@@ -17,15 +17,15 @@ from nnlab.experiment import prepare
 def test_auto_loss(write_config, tiny, dataset, output, expected):
     tiny["data"]["dataset"] = dataset
     tiny["model"]["layers"][1] = output
-    assert prepare(write_config(tiny)).config["loss"] == expected
+    assert prepare(write_config(tiny)).spec.loss == expected
 
 
 def test_a_trailing_activation_layer_counts_as_the_output_activation(write_config, tiny):
     tiny["model"]["layers"] = [{"type": "Dense", "units": 10}, {"type": "Activation", "activation": "softmax"}]
-    assert prepare(write_config(tiny)).config["loss"] == "sparse_categorical_crossentropy"
+    assert prepare(write_config(tiny)).spec.loss == "sparse_categorical_crossentropy"
 
 
 def test_auto_metrics_follow_the_task(write_config, tiny):
     tiny["data"]["dataset"] = {"type": "regression", "n_samples": 50, "n_features": 3}
     tiny["model"]["layers"][1] = {"type": "Dense", "units": 1}
-    assert prepare(write_config(tiny)).config["metrics"] == ["mae"]
+    assert prepare(write_config(tiny)).spec.metrics == ["mae"]

@@ -8,32 +8,34 @@ has no activation.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from nnlab.config.checker import Checker
+from nnlab.config.spec import ModelSpec, Plan, Spec
 from nnlab.data import CLASSIFICATION, Dataset
 from nnlab.errors import describe
 
 PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid", "log_softmax"}
 
 
-def output_layer(model: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+def output_layer(model: ModelSpec) -> tuple[int, dict[str, Any]] | None:
     """The index and spec of the last layer with `units`: the one that shapes the output."""
-    for index in range(len(model["layers"]) - 1, -1, -1):
-        layer = model["layers"][index]
+    for index in range(len(model.layers) - 1, -1, -1):
+        layer = model.layers[index]
         if layer and "units" in layer:
             return index, layer
     return None
 
 
-def output_activation(model: dict[str, Any]) -> str | None:
+def output_activation(model: ModelSpec) -> str | None:
     """The activation applied last: a trailing Activation layer's, else the output layer's own."""
     found = output_layer(model)
     if found is None:
         return None
     index, layer = found
-    activation = layer.get("activation", model["defaults"].get("activation"))
-    for later in model["layers"][index + 1 :]:
+    activation = layer.get("activation", model.defaults.get("activation"))
+    for later in model.layers[index + 1 :]:
         if later and later["type"] in ("Activation", "Softmax"):
             activation = later.get("activation", "softmax")
     if isinstance(activation, dict):
@@ -49,59 +51,70 @@ def loss_name(loss: Any) -> str:
     )
 
 
-def check(chk: Checker, config: dict[str, Any], dataset: Dataset) -> None:
+def check(chk: Checker, spec: Spec, dataset: Dataset) -> None:
     """Report an output layer or loss that cannot fit the data."""
-    found = output_layer(config["model"])
+    found = output_layer(spec.model)
     if found is None:
         return
     index, layer = found
     units, path = layer["units"], ("model", "layers", index, "units")
-    loss = loss_name(config["loss"])
+    loss = loss_name(spec.loss)
     if dataset.task == CLASSIFICATION:
         classes = dataset.num_classes
         if units != classes and not (units == 1 and classes == 2):
             hint = f"{classes}" + (" (or 1 with sigmoid)" if classes == 2 else "")
             chk.fail(path, f"the output layer must have one unit per class: {hint} for {dataset.name} (got {units})")
         elif units == 1 and loss in ("sparsecategoricalcrossentropy", "categoricalcrossentropy"):
-            chk.fail(("loss",), f"{describe(config['loss'])} needs one output unit per class ({classes}); with 1 unit use binary_crossentropy")
+            chk.fail(("loss",), f"{describe(spec.loss)} needs one output unit per class ({classes}); with 1 unit use binary_crossentropy")
         elif units > 1 and loss == "binarycrossentropy" and classes != units:
             chk.fail(("loss",), f"binary_crossentropy needs 1 output unit (got {units})")
     else:
         if "crossentropy" in loss or "hinge" in loss:
-            chk.fail(("loss",), f"{describe(config['loss'])} is a classification loss, but {dataset.name} is a regression task; use mse or mae")
+            chk.fail(("loss",), f"{describe(spec.loss)} is a classification loss, but {dataset.name} is a regression task; use mse or mae")
         if units != dataset.num_targets:
             chk.fail(path, f"the output layer must have one unit per target: {dataset.num_targets} for {dataset.name} (got {units})")
 
 
-def resolve_loss(config: dict[str, Any], dataset: Dataset) -> Any:
+def resolve_loss(spec: Spec, dataset: Dataset) -> Any:
     """The concrete loss for `loss: auto`; any other loss is returned as it is."""
-    if config["loss"] != "auto":
-        return config["loss"]
+    if spec.loss != "auto":
+        return spec.loss
     if dataset.task != CLASSIFICATION:
         return "mean_squared_error"
-    found = output_layer(config["model"])
+    found = output_layer(spec.model)
     binary = found is not None and found[1]["units"] == 1
     if dataset.one_hot and not binary:  # the `one_hot` preprocessing step asks for categorical labels
-        logits = output_activation(config["model"]) not in PROBABILITY_ACTIVATIONS
+        logits = output_activation(spec.model) not in PROBABILITY_ACTIVATIONS
         return {"type": "CategoricalCrossentropy", "from_logits": True} if logits else "categorical_crossentropy"
     name = "BinaryCrossentropy" if binary else "SparseCategoricalCrossentropy"
-    logits = output_activation(config["model"]) not in PROBABILITY_ACTIVATIONS
+    logits = output_activation(spec.model) not in PROBABILITY_ACTIVATIONS
     if logits:
         return {"type": name, "from_logits": True}
     return "binary_crossentropy" if binary else "sparse_categorical_crossentropy"
 
 
-def resolve_metrics(config: dict[str, Any], dataset: Dataset) -> list:
-    if config["metrics"] != "auto":
-        return config["metrics"]
+def resolve_metrics(spec: Spec, dataset: Dataset) -> list[Any]:
+    if spec.metrics != "auto":
+        return list(spec.metrics)
     return ["accuracy"] if dataset.task == CLASSIFICATION else ["mae"]
 
 
-def needs_one_hot(config: dict[str, Any], dataset: Dataset) -> bool:
+def needs_one_hot(spec: Spec, dataset: Dataset) -> bool:
     """True when labels must be one-hot: a non-sparse loss over several output units."""
-    found = output_layer(config["model"])
+    found = output_layer(spec.model)
     if dataset.task != CLASSIFICATION or found is None or found[1]["units"] == 1:
         return False
     if dataset.one_hot:
         return True
-    return not loss_name(config["loss"]).startswith("sparse")
+    return not loss_name(spec.loss).startswith("sparse")
+
+
+def plan(spec: Spec, dataset: Dataset) -> Plan:
+    """The decisions made once from a spec whose loss is resolved, and its data."""
+    return Plan(
+        task=dataset.task,
+        num_classes=dataset.num_classes,
+        one_hot=needs_one_hot(spec, dataset),
+        steps_per_epoch=math.ceil(len(dataset.x_train) / spec.training.batch_size),
+        validation=dataset.x_val is not None,
+    )

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.train
 tf = pytest.importorskip("tensorflow")
 
-from nnlab.data.pipeline import feed  # noqa: E402
+from nnlab.training.feed import feed  # noqa: E402
 
 
 def epoch(data):

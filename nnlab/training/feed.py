@@ -8,8 +8,6 @@ as it is needed, so the data is held once, by the Dataset.
 
 from __future__ import annotations
 
-from nnlab import backend  # noqa: F401  (before tensorflow)
-
 import numpy as np
 import tensorflow as tf
 

@@ -1,0 +1,48 @@
+"""What every command shares: reading an experiment, and turning problems into one line each and an exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+
+import typer
+
+from nnlab.errors import ConfigError, ExitCode
+
+if TYPE_CHECKING:
+    from nnlab.experiment import Experiment
+
+ConfigFile = Annotated[Path, typer.Argument(help="The experiment's YAML config.", show_default=False)]
+Overrides = Annotated[
+    Optional[list[str]],  # noqa: UP045  (Typer reads the annotation at run time)
+    typer.Option("--set", "-s", help="Override a key: --set model.layers.0.units=256 (YAML-typed, repeatable).", show_default=False),
+]
+Debug = Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")]
+
+
+def fail(error: ConfigError, debug: bool) -> NoReturn:
+    """Print each problem on its own line to standard error and exit 2 (or re-raise with --debug)."""
+    if debug:
+        raise error
+    for problem in error.problems:
+        typer.echo(str(problem), err=True)
+    raise typer.Exit(ExitCode.USAGE)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def prepare(config: Path, overrides: list[str] | None, debug: bool) -> Experiment:
+    """The checked experiment of a config file, or one line per problem and exit 2."""
+    from nnlab.config import keras_names
+    from nnlab.experiment import prepare as prepare_experiment
+
+    try:
+        experiment = prepare_experiment(config, overrides or [])
+    except ConfigError as error:
+        fail(error, debug)
+    problem = keras_names.layout_problem()
+    if problem:
+        warn(f"cannot read Keras's names ({problem}); names will be checked when the model is built")
+    return experiment

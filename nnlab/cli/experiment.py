@@ -1,0 +1,64 @@
+"""`nnlab validate`, `nnlab show` and `nnlab train`: one experiment from its config file.
+
+Results go to standard output (the resolved config, the run folder's path);
+progress and problems go to standard error. Only `train` imports TensorFlow,
+inside the function, after the config has been checked.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nnlab.cli.common import ConfigFile, Debug, Overrides, fail, prepare
+from nnlab.errors import ConfigError, ExitCode
+
+
+def validate(config: ConfigFile, set_: Overrides = None, debug: Debug = False) -> None:
+    """Check a config and its data without training: exit 0 if valid, 2 if not."""
+    experiment = prepare(config, set_, debug)
+    typer.echo(f"{config}: valid ({experiment.dataset.name}, {len(experiment.spec.model.layers)} layers)")
+
+
+def show(config: ConfigFile, set_: Overrides = None, debug: Debug = False) -> None:
+    """Print the resolved config, every default filled, as YAML."""
+    import yaml
+
+    experiment = prepare(config, set_, debug)
+    typer.echo(yaml.safe_dump(experiment.spec.to_dict(), sort_keys=False, allow_unicode=True), nl=False)
+
+
+def train(
+    config: ConfigFile,
+    set_: Overrides = None,
+    runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="NNLAB_RUNS_DIR", help="Where run folders go.")] = Path("runs"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Train one experiment; prints the run folder's path as the last line."""
+    experiment = prepare(config, set_, debug)
+    from nnlab.runs.folder import create
+    from nnlab.training.run import RunStatus, run  # TensorFlow is imported only now
+
+    created = [parent for parent in (runs_dir, *runs_dir.parents) if not parent.exists()]
+    folder = create(runs_dir, experiment.spec.name)
+    try:
+        result = run(experiment.spec, experiment.dataset, folder, verbose=not quiet, command=sys.argv, config_file=experiment.file)
+    except ConfigError as error:  # raised before anything was written: leave no folder behind
+        for empty in (folder.path, *created):
+            empty.rmdir()
+        fail(error, debug)
+    except KeyboardInterrupt:
+        typer.echo(f"{folder}: run interrupted", err=True)
+        typer.echo(str(folder))
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    if result.error:
+        typer.echo(f"{folder}: run {result.status}: {result.error}", err=True)
+    elif not quiet:
+        test = ", ".join(f"{key} {value:.4f}" for key, value in result.summary.get("test", {}).items())
+        typer.echo(f"test: {test}", err=True)
+    typer.echo(str(folder))
+    raise typer.Exit(ExitCode.OK if result.status == RunStatus.COMPLETED else ExitCode.RUN_FAILED)

@@ -1,0 +1,60 @@
+"""The Keras backend of this process: chosen once, before Keras is imported, and imported quietly."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+BACKENDS = ("tensorflow", "jax")
+CHOICE = "NNLAB_BACKEND"  # set by the caller before `nnlab.training` is imported
+
+
+class BackendError(RuntimeError):
+    """Keras was already imported on another backend in this process."""
+
+
+def activate() -> str:
+    """Point Keras at the chosen backend (a user's keras.json must not win) and import it quietly."""
+    name = os.environ.get(CHOICE) or "tensorflow"
+    if name not in BACKENDS:
+        raise BackendError(f"${CHOICE}: expected one of {', '.join(BACKENDS)} (got {name!r})")
+    if "keras" in sys.modules:
+        current = sys.modules["keras"].config.backend()
+        if current != name:
+            raise BackendError(f"Keras already runs on {current} in this process; {name} needs a new process")
+        return name
+    os.environ["KERAS_BACKEND"] = name
+    # TensorFlow's C++ notices (oneDNN, CUDA probing on CPU-only machines) are noise on
+    # every run; Python exceptions still show. TF_CPP_MIN_LOG_LEVEL=0 brings them back.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if name == "tensorflow":
+        _import_quietly("tensorflow")
+    return name
+
+
+def _import_quietly(module: str) -> None:
+    """Import `module` with the C++ messages it writes to fd 2 before logging is set up held back.
+
+    Those lines ("Could not find cuda drivers") ignore TF_CPP_MIN_LOG_LEVEL. If the
+    import fails, what was written is replayed so nothing useful is lost.
+    """
+    if module in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0":
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            __import__(module)
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
