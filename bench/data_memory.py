@@ -52,15 +52,21 @@ def write_set(folder: Path, train: int, test: int) -> Path:
     """A random MNIST-like .npz of uint8 images and labels 0..9."""
     rng = np.random.default_rng(0)
     path = folder / f"set_{train}.npz"
-    np.savez(path, x_train=rng.integers(0, 256, (train, *SHAPE), dtype="uint8"), y_train=rng.integers(0, 10, train, dtype="uint8"),
-             x_test=rng.integers(0, 256, (test, *SHAPE), dtype="uint8"), y_test=rng.integers(0, 10, test, dtype="uint8"))
+    np.savez(
+        path,
+        x_train=rng.integers(0, 256, (train, *SHAPE), dtype="uint8"),
+        y_train=rng.integers(0, 10, train, dtype="uint8"),
+        x_test=rng.integers(0, 256, (test, *SHAPE), dtype="uint8"),
+        y_test=rng.integers(0, 10, test, dtype="uint8"),
+    )
     return path
 
 
 def child(config_file: str, runs_dir: str) -> None:
     """Train one config through nnlab and print this process's peak resident memory in bytes."""
-    from nnlab.experiment import prepare
     from nnlab.train import train
+
+    from nnlab.experiment import prepare
 
     result = train(prepare(config_file), runs_dir, verbose=False)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -47,3 +49,10 @@ def offline(tmp_path, monkeypatch):
     monkeypatch.setattr(locate, "SYSTEM_DIRS", (tmp_path / "system",))
     monkeypatch.setattr(locate, "reachable", lambda url, timeout=0: False)
     return tmp_path
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fast suite (-m "not train") must never import TensorFlow: fail it if it did."""
+    if session.config.getoption("markexpr") == "not train" and "tensorflow" in sys.modules:
+        sys.stderr.write("\nthe fast suite imported TensorFlow: mark the test that needs it with @pytest.mark.train\n")
+        session.exitstatus = 1

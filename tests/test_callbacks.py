@@ -2,8 +2,6 @@ import io
 
 import pytest
 
-from nnlab.training.callbacks import Progress
-
 pytestmark = pytest.mark.train  # Keras callbacks: imports TensorFlow
 
 
@@ -12,7 +10,7 @@ class Terminal(io.StringIO):
         return True
 
 
-def run_epoch(progress: Progress, steps: int) -> None:
+def run_epoch(progress, steps: int) -> None:
     progress.on_train_begin()
     progress.on_epoch_begin(0)
     for batch in range(steps):
@@ -23,6 +21,8 @@ def run_epoch(progress: Progress, steps: int) -> None:
 
 def test_without_a_terminal_each_epoch_is_one_plain_line():
     stream = io.StringIO()
+    from nnlab.training.callbacks import Progress
+
     run_epoch(Progress(epochs=3, steps=5, stream=stream), steps=5)
     assert stream.getvalue().count("\n") == 1
     assert "\r" not in stream.getvalue()
@@ -31,6 +31,8 @@ def test_without_a_terminal_each_epoch_is_one_plain_line():
 
 def test_on_a_terminal_the_epoch_line_is_redrawn_in_place_with_an_eta():
     stream = Terminal()
+    from nnlab.training.callbacks import Progress
+
     run_epoch(Progress(epochs=3, steps=5, stream=stream), steps=5)
     assert stream.getvalue().count("\r") == 6
     assert "ETA" in stream.getvalue()

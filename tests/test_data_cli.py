@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 from nnlab.cli import app
 from nnlab.cli.data import data_app
-from nnlab.data import locate
 
 runner = CliRunner()
 
@@ -18,8 +17,22 @@ runner = CliRunner()
 def test_list_names_every_dataset_with_its_task():
     result = runner.invoke(data_app, ["list"])
     assert result.exit_code == 0, result.output
-    for name in ["digits", "iris", "wine", "breast_cancer", "diabetes", "mnist", "fashion_mnist", "cifar10", "cifar100",
-                 "california_housing", "moons", "csv", "npz", "idx"]:
+    for name in [
+        "digits",
+        "iris",
+        "wine",
+        "breast_cancer",
+        "diabetes",
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+        "cifar100",
+        "california_housing",
+        "moons",
+        "csv",
+        "npz",
+        "idx",
+    ]:
         assert any(line.split()[0] == name for line in result.stdout.splitlines()), name
 
 
@@ -72,7 +85,9 @@ def test_data_commands_do_not_import_tensorflow(tmp_path, command):
 
 def test_train_on_cifar10_without_data_or_network_exits_2_within_seconds(offline, monkeypatch):
     config = offline / "cifar.yaml"
-    config.write_text(yaml.safe_dump({"data": {"dataset": "cifar10"}, "model": {"layers": ["Flatten", {"type": "Dense", "units": 10, "activation": "softmax"}]}}))
+    config.write_text(
+        yaml.safe_dump({"data": {"dataset": "cifar10"}, "model": {"layers": ["Flatten", {"type": "Dense", "units": 10, "activation": "softmax"}]}})
+    )
     started = time.monotonic()
     result = runner.invoke(app, ["train", str(config), "--runs-dir", str(offline / "runs")])
     assert time.monotonic() - started < 10

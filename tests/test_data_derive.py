@@ -54,7 +54,7 @@ def test_select_without_dropping_classes_does_not_copy_the_features():
 
 
 def test_subset_without_shuffle_takes_the_first_examples():
-    x, y = derive.subset(np.arange(10), np.arange(10), 3, shuffle=False, seed=0)
+    x, _y = derive.subset(np.arange(10), np.arange(10), 3, shuffle=False, seed=0)
     assert x.tolist() == [0, 1, 2]
 
 
@@ -87,8 +87,18 @@ def test_the_datasets_own_test_split_is_used():
     assert splits.test_split(raw, 0.5, stratify=False, seed=0)[2].shape == (2, 1)
 
 
-DATA = {"dataset": {"type": "digits"}, "path": None, "test_split": 0.2, "validation_split": 0.0, "validation_size": None,
-        "stratify": False, "classes": None, "relabel": None, "subset": None, "preprocessing": []}
+DATA = {
+    "dataset": {"type": "digits"},
+    "path": None,
+    "test_split": 0.2,
+    "validation_split": 0.0,
+    "validation_size": None,
+    "stratify": False,
+    "classes": None,
+    "relabel": None,
+    "subset": None,
+    "preprocessing": [],
+}
 
 
 def test_load_derives_a_binary_task_with_the_subset_on_training_only():

@@ -63,8 +63,13 @@ def test_csv_needs_a_path():
 
 
 def test_npz_with_a_test_split(tmp_path):
-    np.savez(tmp_path / "d.npz", x_train=np.zeros((5, 2, 2), "uint8"), y_train=np.array([0, 1, 0, 1, 2]),
-             x_test=np.zeros((2, 2, 2), "uint8"), y_test=np.array([2, 1]))
+    np.savez(
+        tmp_path / "d.npz",
+        x_train=np.zeros((5, 2, 2), "uint8"),
+        y_train=np.array([0, 1, 0, 1, 2]),
+        x_test=np.zeros((2, 2, 2), "uint8"),
+        y_test=np.array([2, 1]),
+    )
     raw = npz_raw(tmp_path / "d.npz")
     assert (raw.x.dtype, raw.x_test.shape, raw.class_names, raw.image_shape) == (np.uint8, (2, 2, 2), ["0", "1", "2"], (2, 2))
 

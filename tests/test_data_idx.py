@@ -64,7 +64,7 @@ def test_corrupted_gzip_is_named(tmp_path):
 @pytest.mark.parametrize("gz", [True, False])
 def test_idx_dataset_reads_a_folder_of_the_four_files(tmp_path, gz):
     mnist_folder(tmp_path / "digits", gz=gz)
-    name, raw = load_raw({"dataset": {"type": "idx"}, "path": str(tmp_path / "digits")}, seed=0)
+    _name, raw = load_raw({"dataset": {"type": "idx"}, "path": str(tmp_path / "digits")}, seed=0)
     assert (raw.x.shape, raw.x_test.shape, raw.image_shape) == ((6, 3, 3), (4, 3, 3), (3, 3))
     assert raw.class_names == ["0", "1", "2"]
 

@@ -81,8 +81,15 @@ def test_found_nowhere_names_every_place_and_every_way(machine, monkeypatch):
     with pytest.raises(DataError) as error:
         fashion()
     message = str(error.value)
-    for expected in ["mine/fashion_mnist", ".keras/datasets/fashion-mnist", "system/fashion-mnist",
-                     "apt-get install dataset-fashion-mnist", "data.path", "NNLAB_DATA_DIR", "cannot be downloaded"]:
+    for expected in [
+        "mine/fashion_mnist",
+        ".keras/datasets/fashion-mnist",
+        "system/fashion-mnist",
+        "apt-get install dataset-fashion-mnist",
+        "data.path",
+        "NNLAB_DATA_DIR",
+        "cannot be downloaded",
+    ]:
         assert expected in message
     assert "\n" not in message
 

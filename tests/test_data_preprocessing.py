@@ -44,8 +44,17 @@ def test_uint8_pixels_stay_uint8_without_a_float_step():
     assert out.dtype == np.uint8
 
 
-DATA = {"dataset": {"type": "iris"}, "path": None, "test_split": 0.2, "validation_split": 0.2, "validation_size": None,
-        "stratify": False, "classes": None, "relabel": None, "subset": None}
+DATA = {
+    "dataset": {"type": "iris"},
+    "path": None,
+    "test_split": 0.2,
+    "validation_split": 0.2,
+    "validation_size": None,
+    "stratify": False,
+    "classes": None,
+    "relabel": None,
+    "subset": None,
+}
 
 
 def test_one_hot_marks_the_dataset_and_keeps_integer_labels():

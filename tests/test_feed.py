@@ -4,9 +4,13 @@ import numpy as np
 import pytest
 
 pytestmark = pytest.mark.train
-tf = pytest.importorskip("tensorflow")
 
-from nnlab.training.feed import feed  # noqa: E402
+
+@pytest.fixture
+def feed():
+    from nnlab.training.feed import feed
+
+    return feed
 
 
 def epoch(data):
@@ -14,27 +18,27 @@ def epoch(data):
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def test_feed_gives_every_example_once_in_batches():
+def test_feed_gives_every_example_once_in_batches(feed):
     x = np.arange(10, dtype="float32").reshape(10, 1)
     batches = list(feed(x, np.arange(10), batch_size=4))
     assert [len(b[0]) for b in batches] == [4, 4, 2]
     np.testing.assert_array_equal(epoch(feed(x, np.arange(10), batch_size=4))[0].ravel(), np.arange(10))
 
 
-def test_shuffled_feed_keeps_examples_and_labels_together():
+def test_shuffled_feed_keeps_examples_and_labels_together(feed):
     x = np.arange(20, dtype="float32").reshape(20, 1)
     xs, ys = epoch(feed(x, np.arange(20), batch_size=8, shuffle=True, seed=1))
     np.testing.assert_array_equal(xs.ravel(), ys)
     assert sorted(ys.tolist()) == list(range(20)) and ys.tolist() != list(range(20))
 
 
-def test_shuffling_is_seeded():
+def test_shuffling_is_seeded(feed):
     x = np.arange(20, dtype="float32").reshape(20, 1)
     first = epoch(feed(x, np.arange(20), batch_size=8, shuffle=True, seed=3))[1]
     again = epoch(feed(x, np.arange(20), batch_size=8, shuffle=True, seed=3))[1]
     np.testing.assert_array_equal(first, again)
 
 
-def test_feed_keeps_dtypes_and_example_shapes():
+def test_feed_keeps_dtypes_and_example_shapes(feed):
     data = feed(np.zeros((5, 28, 28), "uint8"), np.zeros(5, "int32"), batch_size=2)
-    assert data.element_spec[0].shape.as_list() == [None, 28, 28] and data.element_spec[0].dtype == tf.uint8
+    assert data.element_spec[0].shape.as_list() == [None, 28, 28] and data.element_spec[0].dtype.name == "uint8"

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -161,3 +160,58 @@ def test_mirrored_strategy_trains_on_two_logical_cpus(write_config, tiny, tmp_pa
     assert process.returncode == 0, stderr
     device = json.loads((Path(stdout.strip().splitlines()[-1]) / "run.json").read_text())["device"]
     assert device == {"strategy": "MirroredStrategy", "devices": ["/cpu:0", "/cpu:1"], "replicas": 2}
+
+
+def test_a_sigkilled_run_is_read_back_as_stale(write_config, tiny, tmp_path):
+    from nnlab.runs.read import STALE, iter_runs
+
+    tiny["training"]["epochs"] = 500
+    process = _cli("train", str(write_config(tiny)), "--runs-dir", str(tmp_path / "runs"))
+    for line in process.stderr:
+        if line.startswith("Epoch"):
+            break
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    [run] = iter_runs(tmp_path / "runs")
+    assert run.record["status"] == "running" and run.status == STALE
+
+
+def test_run_records_metric_directions_as_keras_decides_them(completed):
+    summary = json.loads((completed / "summary.json").read_text())
+    assert summary["directions"] == {"loss": "min", "accuracy": "max"}
+    assert (summary["monitor"], summary["mode"]) == ("val_loss", "min")
+
+
+def test_run_json_records_the_fingerprint_and_the_process(completed):
+    from nnlab.config.spec import fingerprint
+
+    run = json.loads((completed / "run.json").read_text())
+    assert run["fingerprint"] == fingerprint(yaml.safe_load((completed / "config.yaml").read_text()))
+    assert run["pid"] > 0 and run["host"]
+
+
+def test_outputs_switched_off_leave_only_the_records(write_config, tiny, tmp_path):
+    tiny["output"] = {"plots": False, "tensorboard": False, "model": False}
+    result, folder = train(write_config, tiny, tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["config.yaml", "metrics.csv", "run.json", "summary.json"]
+
+
+def test_run_records_an_interrupt_and_reraises_it_to_its_caller(tiny, write_config, tmp_path):
+    import keras
+
+    from nnlab.experiment import prepare
+    from nnlab.runs.folder import create
+    from nnlab.training.run import run
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    experiment = prepare(write_config({**tiny, "training": {"epochs": 5, "batch_size": 64}}))
+    folder = create(tmp_path, "x")
+    with pytest.raises(KeyboardInterrupt):
+        run(experiment.spec, experiment.dataset, folder, extra_callbacks=[Interrupt()], verbose=False)
+    record = json.loads(folder.record.read_text())
+    assert record["status"] == "interrupted" and record["epochs_completed"] == 2

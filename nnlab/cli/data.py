@@ -7,7 +7,7 @@ download (which `list` never starts) goes through Keras.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -40,11 +40,14 @@ _KIND_ORDER = ["embedded", "downloadable", "generated", "file"]
 @data_app.command("show")
 def show_dataset(
     name: Annotated[str, typer.Argument(help="A dataset name, as in data.dataset (see `nnlab data list`).", show_default=False)],
-    path: Annotated[Optional[str], typer.Option("--path", "-p", help="data.path: the file or folder to read.", show_default=False)] = None,
+    path: Annotated[str | None, typer.Option("--path", "-p", help="data.path: the file or folder to read.", show_default=False)] = None,
     arguments: Annotated[
-        Optional[list[str]], typer.Option("--arg", "-a", help="A dataset argument as in data.dataset: --arg target=price (YAML-typed, repeatable).", show_default=False)
+        list[str] | None,
+        typer.Option("--arg", "-a", help="A dataset argument as in data.dataset: --arg target=price (YAML-typed, repeatable).", show_default=False),
     ] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Where the PNG of sample images goes. Default: NAME-samples.png.", show_default=False)] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where the PNG of sample images goes. Default: NAME-samples.png.", show_default=False)
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the generated datasets and the samples shown.")] = 0,
 ) -> None:
     """Shapes, dtypes, value range and class balance of a dataset; a PNG grid of sample images for image datasets."""

@@ -41,7 +41,8 @@ def train(
     """Train one experiment; prints the run folder's path as the last line."""
     experiment = prepare(config, set_, debug)
     from nnlab.runs.folder import create
-    from nnlab.training.run import RunStatus, run  # TensorFlow is imported only now
+    from nnlab.runs.record import RunStatus
+    from nnlab.training.run import run  # TensorFlow is imported only now
 
     created = [parent for parent in (runs_dir, *runs_dir.parents) if not parent.exists()]
     folder = create(runs_dir, experiment.spec.name)

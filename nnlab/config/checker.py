@@ -47,7 +47,7 @@ class Checker:
     def fraction(self, path: Path, value: Any, *, allow_zero: bool) -> float:
         low = "0 <=" if allow_zero else "0 <"
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok or not ((0 <= value if allow_zero else 0 < value) and value < 1):
+        if not ok or not ((value >= 0 if allow_zero else value > 0) and value < 1):
             self.fail(path, f"expected a fraction {low} x < 1 (got {describe(value)})")
             return value
         return float(value)

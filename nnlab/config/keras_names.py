@@ -91,7 +91,7 @@ def keras_root() -> Path | None:
     spec = importlib.util.find_spec("keras")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def normalize(name: str) -> str:
@@ -142,13 +142,13 @@ def names(kind: str) -> dict[str, Entry]:
             public = alias.asname or alias.name
             if public in NOT_AN_OBJECT or public in ABSTRACT.get(kind, ()) or (kind in CLASS_ONLY and not public[:1].isupper()):
                 continue
-            entries[public] = Entry(kind, public, node.module, alias.name)
+            entries[public] = Entry(kind, public, node.module or "", alias.name)
     if not entries:
         raise LayoutError(f"{api} names no objects (Keras may re-export them lazily)")
     entries.update(_registry_aliases(root, kind, entries))
     if kind == "metric":
-        for alias in COMPILE_METRIC_ALIASES:
-            entries.setdefault(alias, Entry(kind, alias, "", alias))
+        for short in COMPILE_METRIC_ALIASES:
+            entries.setdefault(short, Entry(kind, short, "", short))
     return entries
 
 
@@ -195,6 +195,8 @@ def parameters(entry: Entry) -> Params:
     node, module = found
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return _function_params(node)
+    if not isinstance(node, ast.ClassDef):
+        return Params(open=True)
     return _class_params(node, module, depth=0)
 
 
@@ -251,9 +253,8 @@ def _function_params(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Params:
 def _rejects_unknown_kwargs(init: ast.FunctionDef) -> bool:
     """True when `__init__` ends with `if kwargs: raise ...`, as Layer and Optimizer do."""
     for node in ast.walk(init):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "kwargs":
-            if any(isinstance(stmt, ast.Raise) for stmt in node.body):
-                return True
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "kwargs" and any(isinstance(stmt, ast.Raise) for stmt in node.body):
+            return True
     return False
 
 
@@ -269,6 +270,7 @@ def _popped_kwargs(init: ast.FunctionDef) -> list[str]:
             and node.func.value.id == "kwargs"
             and node.args
             and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
         ):
             popped.append(node.args[0].value)
     return popped

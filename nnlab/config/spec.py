@@ -23,23 +23,54 @@ MAX_SEED = 2**32 - 1  # NumPy's and TensorFlow's seeds are 32-bit
 
 @dataclass(frozen=True, kw_only=True)
 class DataSpec:
-    dataset: dict[str, Any] = field(metadata=doc("A dataset name (digits, fashion_mnist) or {type: moons, n_samples: 500, noise: 0.2}; `nnlab data list` shows them all.", check=data_section.dataset))
-    path: str | None = field(default=None, metadata=doc("Where the data is: the file or folder of a csv, npz or idx dataset, or a folder looked in first for a downloadable one. Relative to the working directory.", check=data_section.data_path))
-    test_split: float = field(default=0.2, metadata=doc("Fraction held out for testing when the dataset has no test split. Default: 0.2.", check=fraction(allow_zero=False)))
-    validation_split: float = field(default=0.2, metadata=doc("Fraction of the training split held out for validation (0 for none). Default: 0.2, or 0 with validation_size.", check=fraction(allow_zero=True)))
-    validation_size: int | None = field(default=None, metadata=doc("Hold out the first N training examples for validation instead (the notebooks' X_train_full[:5000]).", check=optional_integer(minimum=1)))
+    dataset: dict[str, Any] = field(
+        metadata=doc(
+            "A dataset name (digits, fashion_mnist) or {type: moons, n_samples: 500, noise: 0.2}; `nnlab data list` shows them all.", check=data_section.dataset
+        )
+    )
+    path: str | None = field(
+        default=None,
+        metadata=doc(
+            "Where the data is: the file or folder of a csv, npz or idx dataset, or a folder looked in first for a downloadable one. Relative to the working directory.",
+            check=data_section.data_path,
+        ),
+    )
+    test_split: float = field(
+        default=0.2, metadata=doc("Fraction held out for testing when the dataset has no test split. Default: 0.2.", check=fraction(allow_zero=False))
+    )
+    validation_split: float = field(
+        default=0.2,
+        metadata=doc(
+            "Fraction of the training split held out for validation (0 for none). Default: 0.2, or 0 with validation_size.", check=fraction(allow_zero=True)
+        ),
+    )
+    validation_size: int | None = field(
+        default=None,
+        metadata=doc("Hold out the first N training examples for validation instead (the notebooks' X_train_full[:5000]).", check=optional_integer(minimum=1)),
+    )
     stratify: bool = field(default=False, metadata=doc("Keep the class proportions in the test and validation splits. Default: false.", check=boolean()))
-    classes: list[Any] | None = field(default=None, metadata=doc("Keep only these classes (numbers or names), renumbered 0..k-1 in the order listed.", check=data_section.classes))
-    relabel: dict[Any, int] | None = field(default=None, metadata=doc("New labels for classes: {Sandal: 0, Shirt: 1}; several classes may share one.", check=data_section.relabel))
-    subset: Any = field(default=None, metadata=doc("Train on N examples: 200 (a seeded sample) or {size: 200, shuffle: false} (the first 200).", check=data_section.subset))
-    preprocessing: list[Any] = field(default_factory=list, metadata=doc("Ordered steps fitted on the training split: standardize, scale, minmax, flatten, reshape, one_hot.", check=data_section.preprocessing))
+    classes: list[Any] | None = field(
+        default=None, metadata=doc("Keep only these classes (numbers or names), renumbered 0..k-1 in the order listed.", check=data_section.classes)
+    )
+    relabel: dict[Any, int] | None = field(
+        default=None, metadata=doc("New labels for classes: {Sandal: 0, Shirt: 1}; several classes may share one.", check=data_section.relabel)
+    )
+    subset: Any = field(
+        default=None, metadata=doc("Train on N examples: 200 (a seeded sample) or {size: 200, shuffle: false} (the first 200).", check=data_section.subset)
+    )
+    preprocessing: list[Any] = field(
+        default_factory=list,
+        metadata=doc("Ordered steps fitted on the training split: standardize, scale, minmax, flatten, reshape, one_hot.", check=data_section.preprocessing),
+    )
 
     __cross_checks__ = (data_section.validation_size_or_split,)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ModelSpec:
-    defaults: dict[str, Any] = field(default_factory=dict, metadata=doc("Arguments given to every layer that accepts them unless it sets its own.", check=objects.layer_defaults))
+    defaults: dict[str, Any] = field(
+        default_factory=dict, metadata=doc("Arguments given to every layer that accepts them unless it sets its own.", check=objects.layer_defaults)
+    )
     layers: list[Any] = field(metadata=doc("Keras layers in order: a name (Flatten) or {type: Dense, units: 10, ...}.", check=objects.layers))
 
 
@@ -48,7 +79,10 @@ class TrainingSpec:
     epochs: int = field(default=10, metadata=doc("Passes over the training data. Default: 10.", check=integer(minimum=1)))
     batch_size: int = field(default=32, metadata=doc("Examples per gradient step. Default: 32.", check=integer(minimum=1)))
     shuffle: bool = field(default=True, metadata=doc("Reshuffle the training data every epoch (seeded). Default: true.", check=boolean()))
-    early_stopping: dict[str, Any] | None = field(default=None, metadata=doc("Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.", check=objects.early_stopping))
+    early_stopping: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc("Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.", check=objects.early_stopping),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,15 +108,36 @@ class Spec:
     """A resolved experiment: every default filled, every name canonical."""
 
     name: str = field(metadata=doc("Run name; run folders are called <timestamp>_<name>. Default: the file's name.", check=schema.name, identity=False))
-    seed: int = field(default=0, metadata=doc("Seed for every random choice: weights, shuffling, splits, generated data. Default: 0.", check=integer(minimum=0, maximum=MAX_SEED)))
-    data: DataSpec = field(metadata=doc("The dataset, its splits and preprocessing.", check=section(DataSpec, "every experiment needs a dataset, e.g. data: {dataset: digits}")))
-    model: ModelSpec = field(metadata=doc("The layers of a Sequential model; the input shape comes from the data.", check=section(ModelSpec, "expected model: {layers: [...]}")))
-    optimizer: Any = field(default="adam", metadata=doc("A Keras optimizer: a name (adam) or {type: SGD, learning_rate: 0.1, ...}. Default: adam.", check=objects.optimizer))
+    seed: int = field(
+        default=0,
+        metadata=doc("Seed for every random choice: weights, shuffling, splits, generated data. Default: 0.", check=integer(minimum=0, maximum=MAX_SEED)),
+    )
+    data: DataSpec = field(
+        metadata=doc("The dataset, its splits and preprocessing.", check=section(DataSpec, "every experiment needs a dataset, e.g. data: {dataset: digits}"))
+    )
+    model: ModelSpec = field(
+        metadata=doc("The layers of a Sequential model; the input shape comes from the data.", check=section(ModelSpec, "expected model: {layers: [...]}"))
+    )
+    optimizer: Any = field(
+        default="adam", metadata=doc("A Keras optimizer: a name (adam) or {type: SGD, learning_rate: 0.1, ...}. Default: adam.", check=objects.optimizer)
+    )
     loss: Any = field(default="auto", metadata=doc("A Keras loss, or auto (chosen from the data and the output layer). Default: auto.", check=objects.loss))
-    metrics: Any = field(default="auto", metadata=doc("Keras metrics, or auto (accuracy for classification, mae for regression). Default: auto.", check=objects.metrics))
+    metrics: Any = field(
+        default="auto", metadata=doc("Keras metrics, or auto (accuracy for classification, mae for regression). Default: auto.", check=objects.metrics)
+    )
     training: TrainingSpec = field(default_factory=TrainingSpec, metadata=doc("Epochs, batch size and early stopping.", check=section(TrainingSpec)))
-    output: OutputSpec = field(default_factory=OutputSpec, metadata=doc("Which files a run writes beyond its metrics: plots, tensorboard, model (switch off for cheap sweep trials).", check=section(OutputSpec), identity=False))
-    device: Any = field(default="auto", metadata=doc("auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.", check=schema.device, identity=False))
+    output: OutputSpec = field(
+        default_factory=OutputSpec,
+        metadata=doc(
+            "Which files a run writes beyond its metrics: plots, tensorboard, model (switch off for cheap sweep trials).",
+            check=section(OutputSpec),
+            identity=False,
+        ),
+    )
+    device: Any = field(
+        default="auto",
+        metadata=doc("auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.", check=schema.device, identity=False),
+    )
     plan: Plan = field(default_factory=Plan)  # derived by prepare: not a config key
 
     def to_dict(self) -> dict[str, Any]:

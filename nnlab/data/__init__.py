@@ -13,13 +13,20 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.data import derive, embedded, files, generated, preprocessing, splits  # noqa: F401  (loaders register on import)
-from nnlab.data import downloadable  # noqa: F401
+from nnlab.data import (  # noqa: F401  (loaders register on import)
+    derive,
+    downloadable,
+    embedded,
+    files,
+    generated,
+    preprocessing,
+    splits,
+)
 from nnlab.data.catalog import REGISTRY
 from nnlab.data.dataset import CLASSIFICATION, REGRESSION, Dataset, Raw
 from nnlab.data.errors import DataError
 
-__all__ = ["CLASSIFICATION", "REGRESSION", "Dataset", "Raw", "REGISTRY", "load", "load_raw", "DataError"]
+__all__ = ["CLASSIFICATION", "REGISTRY", "REGRESSION", "DataError", "Dataset", "Raw", "load", "load_raw"]
 
 
 def load_raw(data: dict[str, Any], seed: int) -> tuple[str, Raw]:
@@ -56,12 +63,12 @@ def load(data: dict[str, Any], seed: int) -> Dataset:
     stratify = bool(data.get("stratify")) and _needs_classes(raw, name, "data.stratify", "stratify")
     x_train, y_train, x_test, y_test = splits.test_split(raw, data["test_split"], stratify, seed)
     x_train, y_train, x_val, y_val = splits.validation_split(x_train, y_train, data["validation_split"], data.get("validation_size"), stratify, seed)
-    class_names, derived = raw.class_names, {}
+    class_names, derived = raw.class_names, dict[str, Any]()
     if data.get("classes") is not None or data.get("relabel") is not None:
         _needs_classes(raw, name, "data.classes" if data.get("classes") is not None else "data.relabel", "classes and relabel")
         lookup, class_names = derive.class_lookup(data.get("classes"), data.get("relabel"), _names(raw, y_train, y_test), name)
         (x_train, y_train), (x_test, y_test) = derive.select(x_train, y_train, lookup), derive.select(x_test, y_test, lookup)
-        if x_val is not None:
+        if x_val is not None and y_val is not None:
             x_val, y_val = derive.select(x_val, y_val, lookup)
         derived["classes"] = class_names
     if data.get("subset") is not None:
@@ -74,9 +81,10 @@ def load(data: dict[str, Any], seed: int) -> Dataset:
     if one_hot:
         _needs_classes(raw, name, "data.preprocessing", "one_hot")
     try:
-        x_train, (x_val, x_test) = preprocessing.fit_transform(steps, x_train, [x_val, x_test])
+        x_train, (x_val, transformed_test) = preprocessing.fit_transform(steps, x_train, [x_val, x_test])
     except ValueError as error:
         raise DataError("data.preprocessing", str(error)) from None
+    assert transformed_test is not None  # the test split was given, so it comes back
     return Dataset(
         name=name,
         task=raw.task,
@@ -84,7 +92,7 @@ def load(data: dict[str, Any], seed: int) -> Dataset:
         y_train=_targets(y_train, raw.task),
         x_val=x_val,
         y_val=None if y_val is None else _targets(y_val, raw.task),
-        x_test=x_test,
+        x_test=transformed_test,
         y_test=_targets(y_test, raw.task),
         source=raw.source,
         class_names=class_names,

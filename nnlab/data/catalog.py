@@ -8,8 +8,9 @@ on import; `nnlab.data` imports them all.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from nnlab.data.dataset import Raw
 
@@ -56,9 +57,10 @@ class Entry:
 
 
 REGISTRY: dict[str, Entry] = {}
+Loader = Callable[..., Raw]
 
 
-def register(name: str, task: str, description: str, signature_of: Callable[..., Any] | None = None, **facts: Any):
+def register(name: str, task: str, description: str, signature_of: Callable[..., Any] | None = None, **facts: Any) -> Callable[[Loader], Loader]:
     """Decorator: add a loader `f(seed, **arguments) -> Raw` to the catalogue.
 
     `facts` are the other fields of `Entry`: kind, shapes, classes, available.

@@ -30,7 +30,10 @@ def class_lookup(classes: list | None, relabel: dict | None, class_names: list[s
         kept = kept if kept is not None else list(mapped)
         unmapped = [class_names[c] for c in kept if c not in mapped]
         if unmapped:
-            raise DataError("data.relabel", f"does not say what the kept class {unmapped[0]!r} becomes (expected a new label for each of: {', '.join(class_names[c] for c in kept)})")
+            raise DataError(
+                "data.relabel",
+                f"does not say what the kept class {unmapped[0]!r} becomes (expected a new label for each of: {', '.join(class_names[c] for c in kept)})",
+            )
         new_of = {old: mapped[old] for old in kept}
         _check_new_labels(sorted(set(new_of.values())))
     lookup = np.full(len(class_names), -1, dtype="int32")

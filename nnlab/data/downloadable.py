@@ -8,9 +8,10 @@ order of `nnlab.data.locate` and records in `Raw.source` where the data came fro
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class Recipe:
         return locate.find(self.places(), self.present) is not None
 
 
-def fetch(recipe: Recipe, path: str | None, **arguments) -> Raw:
+def fetch(recipe: Recipe, path: str | None, **arguments: Any) -> Raw:
     """Read the dataset from the first place that has it, downloading into the cache if none does.
 
     Raises:
@@ -69,11 +70,20 @@ def fetch(recipe: Recipe, path: str | None, **arguments) -> Raw:
         return _read(recipe, hit[0], "data.dataset", hit[1].label, arguments)
     host = recipe.url.split("/")[2]
     if not locate.reachable(recipe.url):
-        raise locate.not_found(recipe.name, looked, recipe.expected, f"cannot be downloaded (no connection to {host} within {locate.REACH_TIMEOUT:g} s)", recipe.hints, recipe.caches()[0])
+        raise locate.not_found(
+            recipe.name,
+            looked,
+            recipe.expected,
+            f"cannot be downloaded (no connection to {host} within {locate.REACH_TIMEOUT:g} s)",
+            recipe.hints,
+            recipe.caches()[0],
+        )
     try:
         recipe.download()
     except Exception as error:  # noqa: BLE001  any download failure becomes the one message
-        raise locate.not_found(recipe.name, looked, recipe.expected, f"its download failed ({type(error).__name__}: {error})", recipe.hints, recipe.caches()[0]) from None
+        raise locate.not_found(
+            recipe.name, looked, recipe.expected, f"its download failed ({type(error).__name__}: {error})", recipe.hints, recipe.caches()[0]
+        ) from None
     hit = locate.find(looked, recipe.present)
     if hit is None:
         raise locate.not_found(recipe.name, looked, recipe.expected, "the download did not leave it in the cache", recipe.hints, recipe.caches()[0])
@@ -87,6 +97,7 @@ def _read(recipe: Recipe, target: Path, key: str, how: str, arguments: dict) -> 
 
 
 # MNIST and Fashion-MNIST: Keras's mnist.npz, or the four IDX files (Debian's and Keras's layout).
+
 
 def _mnist_present(folder: Path) -> Path | None:
     if (folder / "mnist.npz").is_file():
@@ -105,8 +116,16 @@ def _read_mnist_like(class_names: list[str]) -> Callable[..., Raw]:
         arrays = read_npz(target, key)
         if "x_test" not in arrays:
             raise DataError(key, f"{target}: no x_test and y_test arrays (expected Keras's mnist.npz)")
-        return Raw(x=arrays["x_train"], y=arrays["y_train"], task=CLASSIFICATION, source=str(target), x_test=arrays["x_test"],
-                   y_test=arrays["y_test"], class_names=class_names, image_shape=tuple(arrays["x_train"].shape[1:]))
+        return Raw(
+            x=arrays["x_train"],
+            y=arrays["y_train"],
+            task=CLASSIFICATION,
+            source=str(target),
+            x_test=arrays["x_test"],
+            y_test=arrays["y_test"],
+            class_names=class_names,
+            image_shape=tuple(arrays["x_train"].shape[1:]),
+        )
 
     return read
 
@@ -157,6 +176,7 @@ FASHION_MNIST = Recipe(
 
 # CIFAR: Python pickles of 3x32x32 uint8 images, in Keras's cache as `<name>-target/<name>/`.
 
+
 def _cifar_present(inner: str, files: list[str]) -> Callable[[Path], Path | None]:
     def present(folder: Path) -> Path | None:
         for candidate in (folder, folder / inner):
@@ -188,8 +208,16 @@ def _read_cifar10(folder: Path, key: str) -> Raw:
     x = np.concatenate([_cifar_images(b, folder / f"data_batch_{i}", key) for i, b in enumerate(batches, 1)])
     y = np.concatenate([np.asarray(b["labels"], dtype="uint8") for b in batches])
     test = _unpickle(folder / "test_batch", key)
-    return Raw(x=x, y=y, task=CLASSIFICATION, source=str(folder), x_test=_cifar_images(test, folder / "test_batch", key),
-               y_test=np.asarray(test["labels"], dtype="uint8"), class_names=CIFAR10_NAMES, image_shape=(32, 32, 3))
+    return Raw(
+        x=x,
+        y=y,
+        task=CLASSIFICATION,
+        source=str(folder),
+        x_test=_cifar_images(test, folder / "test_batch", key),
+        y_test=np.asarray(test["labels"], dtype="uint8"),
+        class_names=CIFAR10_NAMES,
+        image_shape=(32, 32, 3),
+    )
 
 
 def _read_cifar100(folder: Path, key: str, label_mode: str = "fine") -> Raw:
@@ -199,9 +227,16 @@ def _read_cifar100(folder: Path, key: str, label_mode: str = "fine") -> Raw:
     meta = _unpickle(folder / "meta", key) if (folder / "meta").is_file() else {}
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in meta.get(f"{label_mode}_label_names", [])]
     labels = f"{label_mode}_labels"
-    return Raw(x=_cifar_images(train, folder / "train", key), y=np.asarray(train[labels], dtype="uint8"), task=CLASSIFICATION,
-               source=str(folder), x_test=_cifar_images(test, folder / "test", key), y_test=np.asarray(test[labels], dtype="uint8"),
-               class_names=names or [str(i) for i in range(100 if label_mode == "fine" else 20)], image_shape=(32, 32, 3))
+    return Raw(
+        x=_cifar_images(train, folder / "train", key),
+        y=np.asarray(train[labels], dtype="uint8"),
+        task=CLASSIFICATION,
+        source=str(folder),
+        x_test=_cifar_images(test, folder / "test", key),
+        y_test=np.asarray(test[labels], dtype="uint8"),
+        class_names=names or [str(i) for i in range(100 if label_mode == "fine" else 20)],
+        image_shape=(32, 32, 3),
+    )
 
 
 CIFAR10 = Recipe(
@@ -211,8 +246,11 @@ CIFAR10 = Recipe(
     read=_read_cifar10,
     caches=lambda: [locate.keras_cache() / "cifar-10-batches-py-target", locate.keras_cache() / "cifar-10-batches-py"],
     url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-    download=_keras_archive("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", "cifar-10-batches-py-target",
-                            "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),
+    download=_keras_archive(
+        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+        "cifar-10-batches-py-target",
+        "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    ),
     system_names=["cifar10", "cifar-10"],
 )
 CIFAR100 = Recipe(
@@ -222,8 +260,11 @@ CIFAR100 = Recipe(
     read=_read_cifar100,
     caches=lambda: [locate.keras_cache() / "cifar-100-python-target", locate.keras_cache() / "cifar-100-python"],
     url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
-    download=_keras_archive("https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", "cifar-100-python-target",
-                            "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7"),
+    download=_keras_archive(
+        "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+        "cifar-100-python-target",
+        "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
+    ),
     system_names=["cifar100", "cifar-100"],
 )
 
@@ -241,8 +282,9 @@ def _read_california(folder: Path, key: str) -> Raw:
         bunch = fetch_california_housing(data_home=str(data_home), download_if_missing=False)
     except Exception as error:  # noqa: BLE001  joblib raises many kinds for a damaged file
         raise DataError(key, f"{data_home / CALIFORNIA_FILE}: not a readable scikit-learn cache file ({type(error).__name__}: {error})") from None
-    return Raw(x=bunch.data.astype("float32"), y=bunch.target.astype("float32"), task=REGRESSION, source=str(data_home),
-               feature_names=list(bunch.feature_names))
+    return Raw(
+        x=bunch.data.astype("float32"), y=bunch.target.astype("float32"), task=REGRESSION, source=str(data_home), feature_names=list(bunch.feature_names)
+    )
 
 
 def _california_download() -> None:
@@ -262,31 +304,65 @@ CALIFORNIA_HOUSING = Recipe(
 )
 
 
-@register("mnist", CLASSIFICATION, "handwritten digits, 28x28 grayscale (keras.datasets.mnist)",
-          kind=DOWNLOADABLE, shapes="28x28 uint8, 60,000 + 10,000 test", classes=10, available=MNIST.available)
+@register(
+    "mnist",
+    CLASSIFICATION,
+    "handwritten digits, 28x28 grayscale (keras.datasets.mnist)",
+    kind=DOWNLOADABLE,
+    shapes="28x28 uint8, 60,000 + 10,000 test",
+    classes=10,
+    available=MNIST.available,
+)
 def mnist(seed: int, path: str | None = None) -> Raw:
     return fetch(MNIST, path)
 
 
-@register("fashion_mnist", CLASSIFICATION, "Zalando's clothing images, 28x28 grayscale (keras.datasets.fashion_mnist)",
-          kind=DOWNLOADABLE, shapes="28x28 uint8, 60,000 + 10,000 test", classes=10, available=FASHION_MNIST.available)
+@register(
+    "fashion_mnist",
+    CLASSIFICATION,
+    "Zalando's clothing images, 28x28 grayscale (keras.datasets.fashion_mnist)",
+    kind=DOWNLOADABLE,
+    shapes="28x28 uint8, 60,000 + 10,000 test",
+    classes=10,
+    available=FASHION_MNIST.available,
+)
 def fashion_mnist(seed: int, path: str | None = None) -> Raw:
     return fetch(FASHION_MNIST, path)
 
 
-@register("cifar10", CLASSIFICATION, "small colour photos of 10 kinds of object (keras.datasets.cifar10)",
-          kind=DOWNLOADABLE, shapes="32x32x3 uint8, 50,000 + 10,000 test", classes=10, available=CIFAR10.available)
+@register(
+    "cifar10",
+    CLASSIFICATION,
+    "small colour photos of 10 kinds of object (keras.datasets.cifar10)",
+    kind=DOWNLOADABLE,
+    shapes="32x32x3 uint8, 50,000 + 10,000 test",
+    classes=10,
+    available=CIFAR10.available,
+)
 def cifar10(seed: int, path: str | None = None) -> Raw:
     return fetch(CIFAR10, path)
 
 
-@register("cifar100", CLASSIFICATION, "small colour photos, 100 classes or 20 superclasses (keras.datasets.cifar100)",
-          kind=DOWNLOADABLE, shapes="32x32x3 uint8, 50,000 + 10,000 test", classes=100, available=CIFAR100.available)
+@register(
+    "cifar100",
+    CLASSIFICATION,
+    "small colour photos, 100 classes or 20 superclasses (keras.datasets.cifar100)",
+    kind=DOWNLOADABLE,
+    shapes="32x32x3 uint8, 50,000 + 10,000 test",
+    classes=100,
+    available=CIFAR100.available,
+)
 def cifar100(seed: int, path: str | None = None, label_mode: str = "fine") -> Raw:
     return fetch(CIFAR100, path, label_mode=label_mode)
 
 
-@register("california_housing", REGRESSION, "median house values of California districts (sklearn.datasets.fetch_california_housing)",
-          kind=DOWNLOADABLE, shapes="8 features, 20,640", available=CALIFORNIA_HOUSING.available)
+@register(
+    "california_housing",
+    REGRESSION,
+    "median house values of California districts (sklearn.datasets.fetch_california_housing)",
+    kind=DOWNLOADABLE,
+    shapes="8 features, 20,640",
+    available=CALIFORNIA_HOUSING.available,
+)
 def california_housing(seed: int, path: str | None = None) -> Raw:
     return fetch(CALIFORNIA_HOUSING, path)

@@ -46,10 +46,16 @@ def _labels(y: np.ndarray, task: str, where: Path) -> tuple[np.ndarray, list[str
     return codes.astype("int32").reshape(y.shape), [str(name) for name in names]
 
 
-@register("csv", "auto", "a CSV file of yours: one column is the target, the others (or `features`) the inputs",
-          kind=FILE, shapes="your columns")
-def csv(seed: int, path: str | None = None, target: str | int | None = None, features: list[str | int] | None = None,
-        header: bool = True, delimiter: str = ",", task: str = "auto") -> Raw:
+@register("csv", "auto", "a CSV file of yours: one column is the target, the others (or `features`) the inputs", kind=FILE, shapes="your columns")
+def csv(
+    seed: int,
+    path: str | None = None,
+    target: str | int | None = None,
+    features: list[str | int] | None = None,
+    header: bool = True,
+    delimiter: str = ",",
+    task: str = "auto",
+) -> Raw:
     """A CSV file: `target` names (or numbers, from 0) the column to predict."""
     import pandas as pd
 
@@ -99,20 +105,28 @@ def _numeric(frame: Any, where: Path) -> np.ndarray:
     return frame.to_numpy(dtype="float32")
 
 
-@register("npz", "auto", "a NumPy .npz file of yours with x_train, y_train and optionally x_test, y_test",
-          kind=FILE, shapes="your arrays")
+@register("npz", "auto", "a NumPy .npz file of yours with x_train, y_train and optionally x_test, y_test", kind=FILE, shapes="your arrays")
 def npz(seed: int, path: str | None = None, task: str = "auto") -> Raw:
     where = _existing(path, "npz", "a .npz file")
     arrays = read_npz(where, "data.path")
     kind = _task(task, arrays["y_train"])
     y_test = arrays.get("y_test")
+    class_names: list[str] | None
     if kind == CLASSIFICATION and y_test is not None:  # one numbering for both splits
         y, y_test, class_names = _shared_labels(arrays["y_train"], y_test)
     else:
         y, class_names = _labels(arrays["y_train"], kind, where)
         y_test = None if y_test is None else _labels(y_test, kind, where)[0]
-    return Raw(x=arrays["x_train"], y=y, task=kind, source=str(where.resolve()), x_test=arrays.get("x_test"), y_test=y_test,
-               class_names=class_names, image_shape=_image_shape(arrays["x_train"]))
+    return Raw(
+        x=arrays["x_train"],
+        y=y,
+        task=kind,
+        source=str(where.resolve()),
+        x_test=arrays.get("x_test"),
+        y_test=y_test,
+        class_names=class_names,
+        image_shape=_image_shape(arrays["x_train"]),
+    )
 
 
 def _shared_labels(y_train: np.ndarray, y_test: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -130,12 +144,15 @@ def read_npz(where: Path, key: str) -> dict[str, np.ndarray]:
         raise DataError(key, f"{where}: not a readable .npz file ({error})") from None
     missing = [name for name in ("x_train", "y_train") if name not in arrays]
     if missing:
-        raise DataError(key, f"{where}: no array named {' or '.join(missing)} (expected x_train, y_train and optionally x_test, y_test; the file has: {', '.join(arrays) or 'nothing'})")
+        raise DataError(
+            key,
+            f"{where}: no array named {' or '.join(missing)} (expected x_train, y_train and optionally x_test, y_test; the file has: {', '.join(arrays) or 'nothing'})",
+        )
     if ("x_test" in arrays) != ("y_test" in arrays):
         raise DataError(key, f"{where}: x_test and y_test come together (the file has only {'x_test' if 'x_test' in arrays else 'y_test'})")
     for split in ("train", "test"):
         x, y = arrays.get(f"x_{split}"), arrays.get(f"y_{split}")
-        if x is not None and len(x) != len(y):
+        if x is not None and y is not None and len(x) != len(y):
             raise DataError(key, f"{where}: x_{split} and y_{split} disagree in length ({len(x)} vs {len(y)})")
     return arrays
 
@@ -146,8 +163,7 @@ def _image_shape(x: np.ndarray) -> tuple[int, ...] | None:
     return shape if len(shape) == 2 or (len(shape) == 3 and shape[-1] in (1, 3, 4)) else None
 
 
-@register("idx", CLASSIFICATION, "a folder of yours with MNIST-style IDX files (train-images-idx3-ubyte[.gz], ...)",
-          kind=FILE, shapes="your images")
+@register("idx", CLASSIFICATION, "a folder of yours with MNIST-style IDX files (train-images-idx3-ubyte[.gz], ...)", kind=FILE, shapes="your images")
 def idx(seed: int, path: str | None = None) -> Raw:
     where = _existing(path, "idx", "a folder of IDX files")
     return read_idx_folder(where, "data.path", source=str(where.resolve()))
@@ -166,10 +182,18 @@ def read_idx_folder(folder: Path, key: str, source: str, class_names: list[str] 
         x, y = arrays.get(f"x_{split}"), arrays.get(f"y_{split}")
         if (x is None) != (y is None):
             raise DataError(key, f"{folder}: the {split} images and labels come together (found only one of them)")
-        if x is not None and len(x) != len(y):
+        if x is not None and y is not None and len(x) != len(y):
             raise DataError(key, f"{folder}: {files[f'x_{split}'].name} has {len(x)} images but {files[f'y_{split}'].name} {len(y)} labels")
     if class_names is None:
         labels = np.concatenate([arrays["y_train"]] + ([arrays["y_test"]] if "y_test" in arrays else []))
         class_names = [str(c) for c in range(int(labels.max()) + 1)]
-    return Raw(x=arrays["x_train"], y=arrays["y_train"], task=CLASSIFICATION, source=source, x_test=arrays.get("x_test"),
-               y_test=arrays.get("y_test"), class_names=class_names, image_shape=tuple(arrays["x_train"].shape[1:]))
+    return Raw(
+        x=arrays["x_train"],
+        y=arrays["y_train"],
+        task=CLASSIFICATION,
+        source=source,
+        x_test=arrays.get("x_test"),
+        y_test=arrays.get("y_test"),
+        class_names=class_names,
+        image_shape=tuple(arrays["x_train"].shape[1:]),
+    )

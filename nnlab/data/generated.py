@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,10 +11,10 @@ from nnlab.data.catalog import GENERATED, register
 from nnlab.data.dataset import CLASSIFICATION, REGRESSION, Raw
 
 
-def _generator(function_name: str, task: str):
+def _generator(function_name: str, task: str) -> tuple[Callable[..., Raw], Callable[[], Callable[..., Any]]]:
     """A loader for one of scikit-learn's `make_*` generators, and the function whose arguments it takes."""
 
-    def signature_of():
+    def signature_of() -> Callable[..., Any]:
         import sklearn.datasets
 
         return getattr(sklearn.datasets, function_name)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlparse
 
 from nnlab.data.errors import DataError
@@ -105,9 +105,12 @@ def not_found(name: str, looked: list[Place], expected: str, reason: str, hints:
     where = "; ".join(str(place) for place in looked) or "nowhere"
     if not os.environ.get("NNLAB_DATA_DIR"):
         where += "; $NNLAB_DATA_DIR (not set)"
-    ways = "; ".join(hints + [
-        "put the files in a folder and set data.path to it",
-        f"set NNLAB_DATA_DIR so that $NNLAB_DATA_DIR/{name}/ holds them",
-        f"or run once with network access (the download is cached in {cache})",
-    ])
+    ways = "; ".join(
+        hints
+        + [
+            "put the files in a folder and set data.path to it",
+            f"set NNLAB_DATA_DIR so that $NNLAB_DATA_DIR/{name}/ holds them",
+            f"or run once with network access (the download is cached in {cache})",
+        ]
+    )
     return DataError("data.dataset", f"{name} is not on this machine and {reason}. Looked in: {where}. Expected {expected}. To get it: {ways}")

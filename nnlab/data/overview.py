@@ -17,7 +17,7 @@ def describe_raw(name: str, raw: Raw) -> list[str]:
     """Lines of text: task, source, each split's shapes and dtypes, value range, class balance."""
     classes = f", {len(raw.class_names)} classes" if raw.class_names else ""
     lines = [f"{name}: {raw.task}{classes}", f"source: {raw.source}"]
-    splits = [("train", raw.x, raw.y)] + ([("test", raw.x_test, raw.y_test)] if raw.x_test is not None else [])
+    splits = [("train", raw.x, raw.y)] + ([("test", raw.x_test, raw.y_test)] if raw.x_test is not None and raw.y_test is not None else [])
     for split, x, y in splits:
         lines.append(f"{split}: x {_shape(x)} {x.dtype}, y {_shape(y)} {y.dtype}")
     if raw.x_test is None:

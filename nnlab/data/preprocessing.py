@@ -23,7 +23,7 @@ class Step:
 
     name = ""
 
-    def fit(self, x: np.ndarray) -> "Step":
+    def fit(self, x: np.ndarray) -> Step:
         return self
 
     def transform(self, x: np.ndarray, inplace: bool = False) -> np.ndarray:
@@ -58,7 +58,7 @@ class Standardize(Step):
 
     name = "standardize"
 
-    def fit(self, x: np.ndarray) -> "Standardize":
+    def fit(self, x: np.ndarray) -> Standardize:
         mean, std = _mean_std(x)
         self.mean = mean.astype("float32")
         # Constant features (the blank border pixels of digits) would divide by zero.
@@ -99,7 +99,7 @@ class MinMax(Step):
 
     name = "minmax"
 
-    def fit(self, x: np.ndarray) -> "MinMax":
+    def fit(self, x: np.ndarray) -> MinMax:
         self.low = x.min(axis=0).astype("float32")
         span = x.max(axis=0).astype("float32") - self.low
         self.span = np.where(span > 0, span, 1.0).astype("float32")
@@ -127,7 +127,7 @@ class Reshape(Step):
     name = "reshape"
 
     def __init__(self, target_shape: list[int]):
-        if not isinstance(target_shape, (list, tuple)) or not all(isinstance(d, int) and d > 0 or d == -1 for d in target_shape):
+        if not isinstance(target_shape, (list, tuple)) or not all((isinstance(d, int) and d > 0) or d == -1 for d in target_shape):
             raise ValueError(f"expected target_shape as a list of positive integers (got {target_shape!r})")
         self.target_shape = tuple(target_shape)
 
@@ -174,11 +174,12 @@ def fit_transform(steps: list[Step], x_train: np.ndarray, others: list[np.ndarra
     arrays = [x_train, *others]
     owned = [False] * len(arrays)
     for step in steps:
-        step.fit(arrays[0])
+        step.fit(x_train)
         for i, x in enumerate(arrays):
             if x is None:
                 continue
             new = step.transform(x, inplace=owned[i])
             owned[i] = owned[i] or not np.may_share_memory(new, x)
             arrays[i] = new
-    return arrays[0], arrays[1:]
+        x_train = arrays[0]  # type: ignore[assignment]  # never None: it was given
+    return x_train, arrays[1:]

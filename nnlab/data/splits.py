@@ -17,12 +17,14 @@ Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 def test_split(raw: Raw, fraction: float, stratify: bool, seed: int) -> Arrays:
     """x_train, y_train, x_test, y_test: the dataset's own test split, or `fraction` of it held out."""
-    if raw.x_test is not None:
+    if raw.x_test is not None and raw.y_test is not None:
         return raw.x, raw.y, raw.x_test, raw.y_test
     return split_fraction(raw.x, raw.y, fraction, stratify and raw.task == CLASSIFICATION, seed, "data.test_split")
 
 
-def validation_split(x: np.ndarray, y: np.ndarray, fraction: float, size: int | None, stratify: bool, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+def validation_split(
+    x: np.ndarray, y: np.ndarray, fraction: float, size: int | None, stratify: bool, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """x_train, y_train, x_val, y_val; no validation when neither a fraction nor a size is set."""
     if size is not None:
         if size >= len(x):

@@ -22,6 +22,7 @@ EPOCH = "epoch"
 LEADING = (EPOCH, "loss", "val_loss")
 NOT_METRICS = frozenset({EPOCH, "learning_rate", "epoch_seconds", "phase"})
 TRAILING = ("learning_rate", "epoch_seconds")
+TEXT_COLUMNS = frozenset({"phase"})
 MIN, MAX = "min", "max"
 
 Row = dict[str, Any]
@@ -79,33 +80,36 @@ def read_metrics(path: Path) -> list[Row]:
         MetricsError: the file is not a metrics.csv nnlab could have written.
         OSError: it cannot be read.
     """
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header or header[0] != EPOCH:
-            raise MetricsError(f"{path}: expected a header starting with 'epoch' (got {header!r})")
-        rows = []
-        for number, cells in enumerate(reader, start=2):
-            if len(cells) != len(header):
-                raise MetricsError(f"{path}:{number}: expected {len(header)} cells (got {len(cells)}): a truncated file?")
-            rows.append({column: _number(cell, path, number) for column, cell in zip(header, cells)})
+    text = Path(path).read_text(encoding="utf-8")
+    if text and not text.endswith("\n"):
+        raise MetricsError(f"{path}: the last line is cut short: a truncated file?")
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if not header or header[0] != EPOCH:
+        raise MetricsError(f"{path}: expected a header starting with 'epoch' (got {header!r})")
+    rows = []
+    for number, cells in enumerate(reader, start=2):
+        if len(cells) != len(header):
+            raise MetricsError(f"{path}:{number}: expected {len(header)} cells (got {len(cells)}): a truncated file?")
+        rows.append({column: _cell_value(column, cell, path, number) for column, cell in zip(header, cells)})
     epochs = [row[EPOCH] for row in rows]
-    if any(not isinstance(e, float) or not e.is_integer() for e in epochs) or epochs != sorted(set(epochs)):
+    whole = [int(e) for e in epochs if isinstance(e, float) and e.is_integer()]
+    if len(whole) != len(epochs) or whole != sorted(set(whole)):
         raise MetricsError(f"{path}: the epochs are not whole numbers in increasing order ({epochs[:10]})")
-    for row in rows:
-        row[EPOCH] = int(row[EPOCH])
+    for row, epoch in zip(rows, whole):
+        row[EPOCH] = epoch
     return rows
 
 
-def _number(cell: str, path: Path, line: int) -> float | str | None:
+def _cell_value(column: str, cell: str, path: Path, line: int) -> float | str | None:
     if cell == "":
         return None
+    if column in TEXT_COLUMNS:
+        return cell
     try:
         return float(cell)
     except ValueError:
-        if cell.replace("_", "").isalnum():  # a text column such as `phase`
-            return cell
-        raise MetricsError(f"{path}:{line}: {cell!r} is not a number") from None
+        raise MetricsError(f"{path}:{line}: {column} {cell!r} is not a number") from None
 
 
 def direction(metric: str, directions: Mapping[str, str]) -> str:

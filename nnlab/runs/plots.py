@@ -72,7 +72,7 @@ def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: S
         for i in labels:
             for j in labels:
                 color = "white" if normalized[i, j] > 0.5 else "black"
-                ax.text(j, i, f"{counts[i, j]}\n{normalized[i, j]:.2f}", ha="center", va="center", color=color, fontsize=7)
+                ax.text(float(j), float(i), f"{counts[i, j]}\n{normalized[i, j]:.2f}", ha="center", va="center", color=color, fontsize=7)
     return save(fig, path)
 
 

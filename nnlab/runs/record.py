@@ -50,6 +50,7 @@ class RunRecord:
 
     folder: RunFolder
     data: dict[str, Any] = field(default_factory=dict)
+    _started: float = field(default_factory=time.time, repr=False)  # for the duration: wall-clock seconds
 
     @classmethod
     def start(cls, folder: RunFolder, facts: dict[str, Any]) -> RunRecord:

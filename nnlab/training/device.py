@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ def place(device: Any) -> Placement:
     """
     gpus = tf.config.list_physical_devices("GPU")
     if device == "auto":
-        return _one(f"/gpu:0" if gpus else "/cpu:0")
+        return _one("/gpu:0" if gpus else "/cpu:0")
     if device == "cpu":
         return _one("/cpu:0")
     if isinstance(device, str) and device.startswith("gpu"):
@@ -76,10 +77,8 @@ def _require_gpus(gpus: list, indices: list[int]) -> None:
 def _logical_cpus(count: int) -> list[str]:
     """Split the CPU into `count` logical devices (for testing distributed code without GPUs)."""
     cpus = tf.config.list_physical_devices("CPU")
-    try:
+    with contextlib.suppress(RuntimeError):  # TensorFlow already started: the devices it has are all it will have
         tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * count)
-    except RuntimeError:
-        pass  # TensorFlow already started: the devices it has are all it will have
     have = len(tf.config.list_logical_devices("CPU"))
     if have < count:
         raise DeviceError(f"{count} logical CPU devices were asked for, but TensorFlow already started with {have}; run nnlab in a new process")

@@ -12,6 +12,7 @@ process: it resets Keras's global state first.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from collections.abc import Sequence
@@ -90,7 +91,7 @@ def run(
         _plot_partial(spec, folder, logger)
         record.finish(RunStatus.INTERRUPTED, epochs_completed=len(logger.rows), error="interrupted (Ctrl-C or SIGTERM)")
         raise
-    except Exception as error:  # the run failed: record why, keep what was done
+    except Exception as error:  # noqa: BLE001  the run failed: record why, keep what was done
         write_text(folder.error, traceback.format_exc())
         message = f"{type(error).__name__}: {error}".strip()
         record.finish(RunStatus.FAILED, epochs_completed=len(logger.rows), error=message)
@@ -114,7 +115,9 @@ def _set_global_state(spec: Spec, config_file: str | None) -> Placement:
         raise ConfigError([Problem("device", str(error), config_file or "<config>")]) from None
 
 
-def _fit(model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, hooks: list[keras.callbacks.Callback], verbose: bool, stream: IO[str] | None) -> keras.callbacks.EarlyStopping | None:
+def _fit(
+    model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, hooks: list[keras.callbacks.Callback], verbose: bool, stream: IO[str] | None
+) -> keras.callbacks.EarlyStopping | None:
     training = spec.training
     train_data = feed(dataset.x_train, _targets(dataset.y_train, spec), training.batch_size, shuffle=training.shuffle, seed=spec.seed)
     val_data = None
@@ -140,7 +143,15 @@ def _targets(y: np.ndarray, spec: Spec) -> np.ndarray:
     return y.astype("float32", copy=False)
 
 
-def _evaluate(model: keras.Model, spec: Spec, dataset: Dataset, logger: callbacks.MetricsLogger, stopper: keras.callbacks.EarlyStopping | None, folder: RunFolder, fit_seconds: float) -> dict[str, Any]:
+def _evaluate(
+    model: keras.Model,
+    spec: Spec,
+    dataset: Dataset,
+    logger: callbacks.MetricsLogger,
+    stopper: keras.callbacks.EarlyStopping | None,
+    folder: RunFolder,
+    fit_seconds: float,
+) -> dict[str, Any]:
     """Test metrics, summary.json and the plots of a completed run."""
     test_data = feed(dataset.x_test, _targets(dataset.y_test, spec), spec.training.batch_size)
     test = {key: float(value) for key, value in model.evaluate(test_data, verbose=0, return_dict=True).items()}
@@ -173,10 +184,8 @@ def _trainable(model: keras.Model) -> int:
 def _plot_partial(spec: Spec, folder: RunFolder, logger: callbacks.MetricsLogger) -> None:
     """Plots of the epochs a stopped run did finish; they never hide the final status."""
     if logger.rows and spec.output.plots:
-        try:
+        with contextlib.suppress(Exception):  # a plot failure must not lose the run's status
             plots.plot_curves(logger.rows, folder.plots, title=spec.name)
-        except Exception:  # noqa: BLE001  a plot failure must not lose the run's status
-            pass
 
 
 def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Model, command: Sequence[str] | None, config_file: str | None) -> dict[str, Any]:
