@@ -215,3 +215,12 @@ def test_run_records_an_interrupt_and_reraises_it_to_its_caller(tiny, write_conf
         run(experiment.spec, experiment.dataset, folder, extra_callbacks=[Interrupt()], verbose=False)
     record = json.loads(folder.record.read_text())
     assert record["status"] == "interrupted" and record["epochs_completed"] == 2
+
+
+def test_a_completed_run_reads_back_through_the_runs_reader(completed):
+    from nnlab.runs.read import read_run
+
+    run = read_run(completed)
+    assert (run.status, run.problem, len(run.metrics)) == ("completed", None, 3)
+    assert run.summary["best_epoch"] in (1, 2, 3)
+    assert run.config["name"] == "tiny"
