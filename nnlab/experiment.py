@@ -7,6 +7,7 @@ nor Keras.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -61,4 +62,9 @@ def prepare_source(source: Source) -> Experiment:
     return Experiment(replace(spec, plan=output.plan(spec, dataset)), dataset, source)
 
 
-__all__ = ["ConfigError", "Experiment", "prepare", "prepare_source"]
+def select_backend(spec: Spec) -> None:
+    """Choose the spec's Keras backend for this process; call before `nnlab.training` is first imported."""
+    os.environ["NNLAB_BACKEND"] = spec.backend
+
+
+__all__ = ["ConfigError", "Experiment", "prepare", "prepare_source", "select_backend"]

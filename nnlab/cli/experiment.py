@@ -40,7 +40,10 @@ def train(
 ) -> None:
     """Train one experiment; prints the run folder's path as the last line."""
     experiment = prepare(config, set_, debug)
+    from nnlab.experiment import select_backend
     from nnlab.runs.folder import create
+
+    select_backend(experiment.spec)
     from nnlab.runs.record import RunStatus
     from nnlab.training.run import run  # TensorFlow is imported only now
 

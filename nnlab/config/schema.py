@@ -9,6 +9,7 @@ collected so the user sees all of them at once.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +20,7 @@ from nnlab.errors import describe
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 DEVICE_PATTERN = re.compile(r"auto|cpu|gpu|gpu:\d+")
+BACKENDS = ("tensorflow", "jax")
 
 
 def name(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> str:
@@ -47,3 +49,12 @@ def device(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> Any
             return {"cpus": ids}
     chk.fail(path, f"expected auto, cpu, gpu, gpu:N, {{gpus: [0, 1]}} or {{cpus: N}} (got {describe(value)})")
     return value
+
+
+def backend(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> str:
+    """The Keras backend: `tensorflow`, or `jax` when it is installed (pip install "nnlab[jax]")."""
+    if value not in BACKENDS:
+        chk.fail(path, f"expected one of {', '.join(BACKENDS)} (got {describe(value)})")
+    elif importlib.util.find_spec(value) is None:
+        chk.fail(path, f'{value} is not installed (pip install "nnlab[{value}]")')
+    return str(value)

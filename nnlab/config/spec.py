@@ -138,6 +138,9 @@ class Spec:
         default="auto",
         metadata=doc("auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.", check=schema.device, identity=False),
     )
+    backend: str = field(
+        default="tensorflow", metadata=doc('The Keras backend: tensorflow or jax (pip install "nnlab[jax]"). Default: tensorflow.', check=schema.backend)
+    )
     plan: Plan = field(default_factory=Plan)  # derived by prepare: not a config key
 
     def to_dict(self) -> dict[str, Any]:

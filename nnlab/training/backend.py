@@ -8,6 +8,7 @@ import tempfile
 
 BACKENDS = ("tensorflow", "jax")
 CHOICE = "NNLAB_BACKEND"  # set by the caller before `nnlab.training` is imported
+THREADS = "NNLAB_THREADS"  # the cores this process may use (a sweep worker's share); unset: all
 
 
 class BackendError(RuntimeError):
@@ -25,12 +26,29 @@ def activate() -> str:
             raise BackendError(f"Keras already runs on {current} in this process; {name} needs a new process")
         return name
     os.environ["KERAS_BACKEND"] = name
+    threads = int(os.environ.get(THREADS) or 0)
+    if name == "jax" and threads == 1:
+        # XLA's CPU client runs Eigen on every core unless told otherwise.
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".strip()
     # TensorFlow's C++ notices (oneDNN, CUDA probing on CPU-only machines) are noise on
     # every run; Python exceptions still show. TF_CPP_MIN_LOG_LEVEL=0 brings them back.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if name == "tensorflow":
         _import_quietly("tensorflow")
+        if threads:
+            _limit_tensorflow_threads(threads)
     return name
+
+
+def _limit_tensorflow_threads(threads: int) -> None:
+    """Size TensorFlow's thread pools (before it runs its first op) so that workers share the cores."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # TensorFlow already ran ops in this process: its pools are fixed
+        pass
 
 
 def _import_quietly(module: str) -> None:
