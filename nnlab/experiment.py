@@ -8,9 +8,10 @@ nor Keras.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from nnlab import data as datasets
 from nnlab.config import output
@@ -42,15 +43,23 @@ def prepare(path: str | Path, overrides: Sequence[str] = ()) -> Experiment:
     return prepare_source(apply_overrides(read(path), list(overrides)))
 
 
-def prepare_source(source: Source) -> Experiment:
-    """Check and resolve a config already read (a file, or a sweep's trial) and load its data."""
+Loader = Callable[[dict[str, Any], int], datasets.Dataset]
+
+
+def prepare_source(source: Source, *, load: Loader = datasets.load) -> Experiment:
+    """Check and resolve a config already read (a file, or a sweep's trial) and load its data.
+
+    Args:
+        source: the config, with where each key came from.
+        load: `nnlab.data.load` or a cache in front of it (a sweep loads each dataset once for all its trials).
+    """
     chk = Checker(source)
     spec = resolve(chk)
     data_ok = not any(p.path == "data" or p.path.startswith("data.") or p.path == "seed" for p in chk.problems)
     if not data_ok or spec.data.dataset is None:
         chk.raise_if_failed()
     try:
-        dataset = datasets.load(asdict(spec.data), spec.seed)
+        dataset = load(asdict(spec.data), spec.seed)
     except datasets.DataError as error:
         chk.fail(tuple(error.key.split(".")), str(error))
         chk.raise_if_failed()

@@ -13,20 +13,27 @@ from typing import Annotated
 
 import typer
 
+from nnlab.cli import sweep as sweeps
 from nnlab.cli.common import ConfigFile, Debug, Overrides, fail, prepare
-from nnlab.errors import ConfigError, ExitCode
+from nnlab.errors import ConfigError, ExitCode, Problem
 
 
 def validate(config: ConfigFile, set_: Overrides = None, debug: Debug = False) -> None:
-    """Check a config and its data without training: exit 0 if valid, 2 if not."""
+    """Check a config (or every trial of a sweep file) and its data without training: exit 0 if valid, 2 if not."""
+    if sweeps.is_sweep_file(config):
+        sweeps.validate_sweep(config, set_, debug)
+        return
     experiment = prepare(config, set_, debug)
     typer.echo(f"{config}: valid ({experiment.dataset.name}, {len(experiment.spec.model.layers)} layers)")
 
 
 def show(config: ConfigFile, set_: Overrides = None, debug: Debug = False) -> None:
-    """Print the resolved config, every default filled, as YAML."""
+    """Print the resolved config, every default filled, as YAML (for a sweep file: the sweep, base merged)."""
     import yaml
 
+    if sweeps.is_sweep_file(config):
+        sweeps.show_sweep(config, set_, debug)
+        return
     experiment = prepare(config, set_, debug)
     typer.echo(yaml.safe_dump(experiment.spec.to_dict(), sort_keys=False, allow_unicode=True), nl=False)
 
@@ -39,6 +46,8 @@ def train(
     debug: Debug = False,
 ) -> None:
     """Train one experiment; prints the run folder's path as the last line."""
+    if sweeps.is_sweep_file(config):
+        fail(ConfigError([Problem("sweep", "this is a sweep file (it has a sweep: section or a base:); run it with nnlab sweep", str(config))]), debug)
     experiment = prepare(config, set_, debug)
     from nnlab.experiment import select_backend
     from nnlab.runs.folder import create

@@ -137,8 +137,12 @@ def is_stale(record: dict[str, Any]) -> bool:
     return record.get("status") == RunStatus.RUNNING and process_alive(record) is False
 
 
-def mark_died(folder: RunFolder, cause: str = PROCESS_DIED) -> None:
-    """Turn a stale `running` record into `failed` with its cause (the run's files stay as they are)."""
+def mark_died(folder: RunFolder, cause: str = PROCESS_DIED, status: RunStatus = RunStatus.FAILED) -> None:
+    """Turn a stale `running` record into `failed` with its cause (the run's files stay as they are).
+
+    `status` is `interrupted` for a run whose process was ended on purpose (a sweep's worker killed
+    when it did not stop in time after Ctrl-C), so a resume runs it again.
+    """
     data = json.loads(folder.record.read_text(encoding="utf-8"))
-    data.update(status=str(RunStatus.FAILED), error=cause, ended_at=data.get("ended_at") or now_iso())
+    data.update(status=str(status), error=cause, ended_at=data.get("ended_at") or now_iso())
     write_json(folder.record, data)
