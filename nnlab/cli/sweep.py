@@ -17,6 +17,7 @@ import typer
 
 from nnlab.cli.common import Debug, Overrides, fail, warn
 from nnlab.errors import ConfigError, ExitCode, Problem
+from nnlab.sweep import COMMAND
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -63,7 +64,7 @@ def sweep(
         try:
             gpu_ids = parse_gpus(gpus) if gpus is not None else None
         except ValueError as error:
-            raise ConfigError([Problem("--gpus", str(error), "")]) from None
+            raise ConfigError([Problem("--gpus", str(error), COMMAND)]) from None
         options = sessions.Options(workers, threads, gpu_ids, on_error, backend, address, cpus_per_trial, gpus_per_trial, retry_failed, quiet)
         session = _prepare(file, resume, set_ or [], options)
     except ConfigError as error:
@@ -86,12 +87,14 @@ def _prepare(file: Path | None, resume: Path | None, overrides: list[str], optio
     from nnlab.sweep.trials import prepare_sweep
 
     if file is None and resume is None:
-        raise ConfigError([Problem("", "give a sweep FILE, or --resume SWEEP_DIR (or both)", "nnlab sweep")])
+        raise ConfigError([Problem("", "give a sweep FILE, or --resume SWEEP_DIR (or both)", COMMAND)])
     folder = resuming.open_folder(resume) if resume is not None else None
     source = read_sweep(file) if file is not None else resuming.saved_source(folder)  # type: ignore[arg-type]
     apply_overrides(source, overrides)
     if file is not None and folder is not None:
-        resuming.check_same_experiment(resuming.saved_source(folder), source)
+        saved = resuming.saved_source(folder)
+        resuming.check_same_experiment(saved, source)
+        resuming.keep_name(saved, source)
     prepared = prepare_sweep(source)
     if folder is None:
         return sessions.new(prepared, options)

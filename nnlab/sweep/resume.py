@@ -35,6 +35,7 @@ from nnlab.sweep.state import FINISHED, TrialState
 from nnlab.sweep.trials import Sweep
 
 RERUN = (str(records.RunStatus.INTERRUPTED),)
+RESUMED = "--resume"  # where a key taken from the resumed sweep comes from
 
 
 @dataclass
@@ -98,6 +99,14 @@ def check_same_experiment(saved: LocatedSource, new: LocatedSource) -> None:
     raise ConfigError([new.problem(path, message)])
 
 
+def keep_name(saved: LocatedSource, new: LocatedSource) -> None:
+    """A resumed sweep keeps its name unless the new file gives one: the folder and its trials are called by it."""
+    file, _ = new.locate(("name",))
+    if "name" not in new.data or file not in (new.file, "--set"):
+        new.data["name"] = saved.data.get("name")
+        new.origins[("name",)] = RESUMED
+
+
 def _swept(data: dict[str, Any]) -> set[Key]:
     section = data.get(SWEEP_KEY)
     if not isinstance(section, dict):
@@ -130,6 +139,10 @@ def _first_difference(old: Any, new: Any, path: Key) -> tuple[Key, str, str]:
         for key in [*old, *(k for k in new if k not in old)]:
             if _dump(old.get(key)) != _dump(new.get(key)):
                 return _first_difference(old.get(key), new.get(key), path + (key,))
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (before, after) in enumerate(zip(old, new)):
+            if _dump(before) != _dump(after):
+                return _first_difference(before, after, path + (index,))
     return path, compact(old) if old is not None else "unset", compact(new) if new is not None else "unset"
 
 

@@ -23,7 +23,7 @@ from nnlab.sweep.pool import Event, EventKind, Pool, Worker
 from nnlab.sweep.progress import Progress
 from nnlab.sweep.record import SweepRecord, SweepStatus
 from nnlab.sweep.runner import INTERRUPTED, Task
-from nnlab.sweep.state import RUNNING, TrialState, counts
+from nnlab.sweep.state import FINISHED, RUNNING, TrialState, counts
 from nnlab.sweep.table import write as write_table
 from nnlab.sweep.trials import Sweep
 
@@ -144,8 +144,11 @@ class Scheduler:
         state.seconds = time.monotonic() - state.started if state.started is not None else None
         folder = self.folder.trial(state.id)
         if folder.record.exists():
-            if _recorded_status(folder.record) == RunStatus.RUNNING:  # its worker died (or was killed) before writing the end
+            recorded = _recorded_status(folder.record)
+            if recorded == RunStatus.RUNNING:  # its worker died (or was killed) before writing the end
                 mark_died(folder, error or PROCESS_DIED, status=RunStatus(status))
+            elif recorded in FINISHED and status != recorded:  # the run ended, then its worker died before saying so
+                state.status, state.error = recorded, None
             state.run = read_run(folder.path, self.folder.path)
         else:  # the run never started (its data failed to load, or the worker died first): nothing to keep
             discard_trial_folder(folder)

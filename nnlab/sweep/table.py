@@ -64,8 +64,11 @@ def _cell(value: Any) -> Any:
 
 
 def _seconds(state: TrialState) -> float | None:
+    """The trial's cost as the sweep saw it (handed out to ended); for a trial of an earlier session, its run's duration."""
+    if state.seconds is not None:
+        return round(state.seconds, 3)
     recorded = state.run.record.get("duration_seconds") if state.run is not None else None
-    return recorded if isinstance(recorded, (int, float)) else state.seconds
+    return recorded if isinstance(recorded, (int, float)) else None
 
 
 def _device(state: TrialState) -> str:

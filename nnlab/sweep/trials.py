@@ -129,7 +129,7 @@ def prepare_sweep(source: LocatedSource) -> Sweep:
 def sweep_name(chk: Checker, source: LocatedSource) -> str:
     """The sweep file's own `name`, else its file name; a base's name names the base's runs, not this sweep."""
     file, _ = source.locate(("name",))
-    own = "name" in source.data and file in (source.file, "--set")
+    own = "name" in source.data and file in (source.file, "--set", "--resume")
     name = source.data["name"] if own else re.sub(r"[^A-Za-z0-9._-]+", "-", source.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("-.")[:100] or "sweep"
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         chk.fail(("name",), f"expected 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit (it names the sweep folder) (got {name!r})")
