@@ -65,7 +65,11 @@ def test_a_problem_in_a_base_key_points_at_the_base_file_and_line(tmp_path, base
 
 @pytest.mark.parametrize(
     "base_line, message",
-    [("base: nowhere.yaml", "base: no such file 'nowhere.yaml'"), ("base: sweep.yaml", "a base cannot include itself"), ("base: 3", "expected the path of a config file")],
+    [
+        ("base: nowhere.yaml", "base: no such file 'nowhere.yaml'"),
+        ("base: sweep.yaml", "a base cannot include itself"),
+        ("base: 3", "expected the path of a config file"),
+    ],
     ids=["missing", "itself", "not-a-path"],
 )
 def test_a_bad_base_is_one_located_line(tmp_path, base_line, message):

@@ -198,7 +198,13 @@ def test_resume_accepts_an_enlarged_grid_and_other_spellings(tmp_path, folder):
 
 @pytest.mark.parametrize(
     "trials, workers, threads, gpus, expected",
-    [(10, None, None, None, (2, 1)), (1, None, None, None, (1, 2)), (10, 1, None, None, (1, 2)), (10, None, 2, None, (1, 2)), (10, None, None, [0, 1, 2], (3, 1))],
+    [
+        (10, None, None, None, (2, 1)),
+        (1, None, None, None, (1, 2)),
+        (10, 1, None, None, (1, 2)),
+        (10, None, 2, None, (1, 2)),
+        (10, None, None, [0, 1, 2], (3, 1)),
+    ],
     ids=["default", "one-trial", "one-worker", "two-threads", "one-per-gpu"],
 )
 def test_the_layout_shares_the_cores_among_the_workers(trials, workers, threads, gpus, expected):

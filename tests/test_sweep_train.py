@@ -150,7 +150,7 @@ def killed_and_resumed(tmp_path_factory):
     folder = sweep_folder(runs)
     before = records(folder)
     resumed = start(None, runs, "--resume", str(folder), "--workers", "2")
-    out, err = resumed.communicate(timeout=300)
+    _, err = resumed.communicate(timeout=300)
     return resumed.returncode, err, folder, before
 
 

@@ -56,6 +56,7 @@ class Scheduler:
         self.stopping = False
         self.problem: str | None = None  # why the sweep stopped early (a failure with --on-error stop, workers that cannot start)
         self._startup_failures = 0
+        self._dirty = False
 
     def run(self) -> SweepStatus:
         """Run every trial of `todo`; returns how the sweep ended (it never raises KeyboardInterrupt)."""
@@ -66,6 +67,7 @@ class Scheduler:
                 self._interrupt()
                 return SweepStatus.INTERRUPTED
         finally:
+            self._flush()
             self.pool.close()
             self.progress.close()
         return SweepStatus.FAILED if self.problem else SweepStatus.COMPLETED
@@ -76,7 +78,9 @@ class Scheduler:
         while self.todo or self._busy():
             if self.stopping and not self._busy():
                 return
+            # A worker that just finished gets its next trial first; the files are written while it trains.
             self._dispatch()
+            self._flush()
             for event in self.pool.poll(POLL_SECONDS):
                 self._handle(event)
             self.progress.tick()
@@ -179,11 +183,16 @@ class Scheduler:
             assert found.task is not None
             state, found.task = self.by_id[found.task.trial_id], None
             self._ended(state, str(RunStatus.INTERRUPTED), INTERRUPTED)
-        self._save()
 
     def _save(self) -> None:
-        write_table(self.folder.table, self.states, self.sweep.keys, self.sweep.metric)
-        self.record.update(counts=counts(self.states))
+        """Note that trials.csv and sweep.json are out of date; `_flush` writes them once per round of events."""
+        self._dirty = True
+
+    def _flush(self) -> None:
+        if self._dirty:
+            write_table(self.folder.table, self.states, self.sweep.keys, self.sweep.metric)
+            self.record.update(counts=counts(self.states))
+            self._dirty = False
 
 
 def _recorded_status(path: Path) -> str | None:
