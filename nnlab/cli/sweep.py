@@ -69,6 +69,8 @@ def sweep(
         session = _prepare(file, resume, set_ or [], options)
     except ConfigError as error:
         fail(error, debug)
+    except KeyboardInterrupt:
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     if dry_run:
         _dry_run(session)
         return
@@ -76,6 +78,11 @@ def sweep(
         sessions.run(session, runs_dir, command=sys.argv)
     except ConfigError as error:  # Ray could not be reached: found before the folder was made
         fail(error, debug)
+    except KeyboardInterrupt:  # before the first trial was handed out (an interrupt later is the scheduler's)
+        if session.folder is not None:
+            typer.echo(f"{session.folder}: sweep interrupted before it started; resume it with: nnlab sweep --resume {session.folder}", err=True)
+            typer.echo(str(session.folder))
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     _report(session)
 
 
@@ -178,4 +185,4 @@ def show_sweep(config: Path, overrides: list[str] | None, debug: bool) -> None:
     from nnlab.sweep.session import dump
 
     prepared = prepare_file(config, overrides, debug)
-    typer.echo(dump(prepared.resolved, str(config)), nl=False)
+    typer.echo(dump(prepared.resolved), nl=False)

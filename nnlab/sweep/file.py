@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nnlab.config.source import Key, Source, parse, read
+from nnlab.config.source import Key, Source, read
 from nnlab.errors import ConfigError, describe
 
 SWEEP_KEY = "sweep"
@@ -54,11 +54,6 @@ def read_sweep(path: str | Path) -> LocatedSource:
         ConfigError: a file is missing or not YAML, or a `base:` is wrong.
     """
     return _read(Path(path), ())
-
-
-def from_source(source: Source, path: Path) -> LocatedSource:
-    """A located source for a file already read (`read`), its bases merged in."""
-    return _merge_base(source, path, ())
 
 
 def _read(path: Path, seen: tuple[Path, ...]) -> LocatedSource:
@@ -106,7 +101,3 @@ def _replaced(base: dict[str, Any], own: dict[str, Any], path: Key) -> list[Key]
             found.append(path + (key,))
     return found
 
-
-def parse_sweep(text: str, file: str = "<sweep>") -> LocatedSource:
-    """A sweep given as text (tests, a saved sweep.yaml read from memory); it may not name a base."""
-    return _merge_base(parse(text, file), Path(file), ())

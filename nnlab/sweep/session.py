@@ -162,7 +162,7 @@ def _facts(session: Session) -> dict[str, Any]:
     }
 
 
-def dump(resolved: dict[str, Any], source: str) -> str:
-    """sweep.yaml: the resolved sweep, base merged, with where it came from."""
-    header = f"# The resolved sweep ({source}, base merged): nnlab sweep --resume <this folder> runs it again.\n"
+def dump(resolved: dict[str, Any], source: str | None = None) -> str:
+    """The resolved sweep as YAML (what `nnlab show` prints); with `source`, sweep.yaml's header saying where it came from."""
+    header = f"# The resolved sweep ({source}, base merged): nnlab sweep --resume <this folder> runs it again.\n" if source else ""
     return header + yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)

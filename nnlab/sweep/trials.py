@@ -56,7 +56,6 @@ class Sweep:
     resolved: dict[str, Any]  # the experiment (base merged) plus the sweep section: enough to run it again
     trials: list[Trial]
     metric: str
-    source: LocatedSource
 
     @property
     def keys(self) -> list[str]:
@@ -123,7 +122,7 @@ def prepare_sweep(source: LocatedSource) -> Sweep:
     _check_unique(source, done)
     metric = _metric(source, section, done)
     resolved = {**experiment, SWEEP_KEY: copy.deepcopy(source.data[SWEEP_KEY])}
-    return Sweep(name, source.file, section, resolved, done, metric, source)
+    return Sweep(name, source.file, section, resolved, done, metric)
 
 
 def sweep_name(chk: Checker, source: LocatedSource) -> str:
