@@ -100,4 +100,3 @@ def _replaced(base: dict[str, Any], own: dict[str, Any], path: Key) -> list[Key]
         elif key in base:
             found.append(path + (key,))
     return found
-

@@ -31,6 +31,7 @@ class Progress:
         self.started_at = time.monotonic()
         self.ended_here = 0
         self.best: tuple[TrialState, Outcome] | None = None
+        self.starting = 0  # workers still importing TensorFlow (the scheduler keeps it current)
         self._drawn = 0.0
         for state in states:
             self._consider(state)
@@ -77,6 +78,8 @@ class Progress:
         line = (
             f"{count[str(RunStatus.COMPLETED)]} completed, {failed} failed, {count[RUNNING]} running of {len(self.states)} · {_duration(elapsed)} · ETA {eta}"
         )
+        if self.starting:
+            line += f" · {self.starting} worker(s) starting"
         if self.best is not None and self.best[1].value is not None:
             line += f" · best {self.best[0].id} {self.metric} {self.best[1].value:.4g}"
         return line

@@ -17,6 +17,8 @@ import logging
 import math
 import os
 import platform
+import signal
+import threading
 from typing import Any
 
 from nnlab.errors import ConfigError, Problem
@@ -26,7 +28,7 @@ from nnlab.sweep.runner import INTERRUPTED, Result, Task
 
 
 def connect(address: str | None) -> Any:
-    """Ray, connected: to `address` (a cluster, or `auto` for the one `ray start` runs here), else a new local instance.
+    """Ray, connected: to `address`, else to `$RAY_ADDRESS` or the instance `ray start` began here, else a new local one.
 
     Raises:
         ConfigError: Ray is not installed, or cannot connect.
@@ -36,10 +38,14 @@ def connect(address: str | None) -> Any:
     except ImportError:
         raise ConfigError([Problem("--backend", 'ray is not installed (pip install "nnlab[ray]")', COMMAND)]) from None
     if not ray.is_initialized():
+        sigterm = signal.getsignal(signal.SIGTERM)
         try:
             ray.init(address=address, log_to_driver=False, include_dashboard=False, logging_level=logging.WARNING)
         except (ConnectionError, ValueError, RuntimeError) as error:
             raise ConfigError([Problem("--address", f"cannot connect to Ray at {address or 'a new local instance'}: {error}", COMMAND)]) from None
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, sigterm)  # ray.init installs its own; SIGTERM must interrupt the sweep like Ctrl-C
     return ray
 
 

@@ -83,6 +83,7 @@ class Scheduler:
             self._flush()
             for event in self.pool.poll(POLL_SECONDS):
                 self._handle(event)
+            self.progress.starting = sum(1 for w in self.pool.workers if not w.ready and not w.retiring)
             self.progress.tick()
 
     def _busy(self) -> list[Worker]:
