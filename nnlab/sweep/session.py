@@ -8,7 +8,7 @@ folder is created or touched, so a bad request leaves nothing behind.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -60,7 +60,6 @@ class Session:
     plan: resuming.Plan | None = None
     status: SweepStatus | None = None
     problem: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)
 
 
 def new(sweep: Sweep, options: Options) -> Session:
