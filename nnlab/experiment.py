@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from nnlab import data as datasets
-from nnlab.config import output
+from nnlab.config import output, schema
 from nnlab.config.checker import Checker
 from nnlab.config.source import Source, apply_overrides, read
 from nnlab.config.spec import Spec, resolve
@@ -64,7 +64,7 @@ def prepare_source(source: Source) -> Experiment:
 
 def select_backend(spec: Spec) -> None:
     """Choose the spec's Keras backend for this process; call before `nnlab.training` is first imported."""
-    os.environ["NNLAB_BACKEND"] = spec.backend
+    os.environ[schema.CHOICE] = spec.plan.backend
 
 
 __all__ = ["ConfigError", "Experiment", "prepare", "prepare_source", "select_backend"]

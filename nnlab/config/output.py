@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nnlab.config import schema
 from nnlab.config.checker import Checker
 from nnlab.config.spec import ModelSpec, Plan, Spec
 from nnlab.data import CLASSIFICATION, Dataset
@@ -111,10 +112,14 @@ def needs_one_hot(spec: Spec, dataset: Dataset) -> bool:
 
 def plan(spec: Spec, dataset: Dataset) -> Plan:
     """The decisions made once from a spec whose loss is resolved, and its data."""
+    steps = math.ceil(len(dataset.x_train) / spec.training.batch_size)
+    backend = schema.resolve_backend(spec.backend, spec.device)
     return Plan(
         task=dataset.task,
         num_classes=dataset.num_classes,
         one_hot=needs_one_hot(spec, dataset),
-        steps_per_epoch=math.ceil(len(dataset.x_train) / spec.training.batch_size),
+        steps_per_epoch=steps,
+        steps_per_execution=schema.steps_per_execution(spec.training.steps_per_execution, spec.training.batch_size, steps, backend, spec.device),
         validation=dataset.x_val is not None,
+        backend=backend,
     )

@@ -83,6 +83,30 @@ class TrainingSpec:
         default=None,
         metadata=doc("Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.", check=objects.early_stopping),
     )
+    steps_per_execution: int | str = field(
+        default="auto",
+        metadata=doc(
+            "Training steps run per call into the backend; auto: about 2,048 examples' worth, at most one epoch. Default: auto.",
+            check=schema.auto_or_integer,
+            identity=False,
+        ),
+    )
+    jit_compile: bool | str = field(
+        default="auto",
+        metadata=doc(
+            "XLA compilation, as Keras's compile(jit_compile=...); auto leaves it to Keras (off on a CPU). Default: auto.",
+            check=schema.auto_or_boolean,
+            identity=False,
+        ),
+    )
+    deterministic: bool = field(
+        default=False,
+        metadata=doc(
+            "Deterministic ops (TensorFlow's op determinism), for GPUs; a CPU repeats a seed's run exactly without it. Default: false.",
+            check=boolean(),
+            identity=False,
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +124,9 @@ class Plan:
     num_classes: int | None = None
     one_hot: bool = False  # labels are fed as one-hot vectors (a categorical, non-sparse loss)
     steps_per_epoch: int = 0
+    steps_per_execution: int = 1
     validation: bool = False  # the data has a validation split
+    backend: str = "tensorflow"  # the backend `auto` chose on this machine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,9 +165,16 @@ class Spec:
         metadata=doc("auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.", check=schema.device, identity=False),
     )
     backend: str = field(
-        default="tensorflow", metadata=doc('The Keras backend: tensorflow or jax (pip install "nnlab[jax]"). Default: tensorflow.', check=schema.backend)
+        default="auto",
+        metadata=doc(
+            'The Keras backend: tensorflow, jax (pip install "nnlab[jax]"), or auto: jax where installed and the device allows. Default: auto.',
+            check=schema.backend,
+            identity=False,
+        ),
     )
     plan: Plan = field(default_factory=Plan)  # derived by prepare: not a config key
+
+    __cross_checks__ = (schema.one_step_under_mirrored_strategy,)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as a file holds it (config.yaml, `nnlab show`): reading it back gives this spec."""

@@ -22,7 +22,6 @@ from typing import IO, Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from nnlab.config.spec import Spec
 from nnlab.data import CLASSIFICATION, Dataset
@@ -34,9 +33,10 @@ from nnlab.runs.metrics import summarize
 from nnlab.runs.provenance import provenance
 from nnlab.runs.record import RunRecord, RunStatus
 from nnlab.training import callbacks
+from nnlab.training.backend import BackendError
 from nnlab.training.build import build_compiled, metric_directions
 from nnlab.training.device import DeviceError, Placement, place
-from nnlab.training.feed import feed
+from nnlab.training.feed import fit_arguments, targets
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,17 @@ class RunResult:
     status: RunStatus
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a run reports, beyond what its spec trains: extra callbacks, progress, provenance."""
+
+    extra_callbacks: Sequence[keras.callbacks.Callback] = ()
+    verbose: bool = True
+    stream: IO[str] | None = None
+    command: Sequence[str] | None = None
+    config_file: str | None = None
 
 
 def run(
@@ -62,20 +73,36 @@ def run(
 ) -> RunResult:
     """Train `spec` on `dataset` and write the complete run folder `folder` (which must exist).
 
+    Args:
+        extra_callbacks: Keras callbacks to run beside nnlab's own.
+        verbose, stream: progress lines, to `stream` (default standard error).
+        command, config_file: recorded in run.json.
+
     Raises:
         ConfigError: the device or a Keras object was rejected; nothing was written.
         KeyboardInterrupt: after recording the run as interrupted.
     """
-    placement = _set_global_state(spec, config_file)
-    with placement.strategy.scope():
-        model = build_compiled(spec, dataset.input_shape, config_file or "")
-    write_yaml(folder.config, spec.to_dict())
-    record = RunRecord.start(folder, _facts(spec, dataset, placement, model, command, config_file))
+    how = Options(extra_callbacks, verbose, stream, command, config_file)
+    if spec.plan.backend != keras.config.backend():
+        raise BackendError(
+            f"this process runs Keras on {keras.config.backend()}, but the spec was planned for {spec.plan.backend}: select_backend(spec) before nnlab.training is imported, or start a new process"
+        )
+    placement = _set_global_state(spec, how.config_file)
+    with placement.scope():
+        model = build_compiled(
+            spec, dataset.input_shape, how.config_file or "", steps_per_execution=spec.plan.steps_per_execution, jit_compile=spec.training.jit_compile
+        )
+        write_yaml(folder.config, spec.to_dict())
+        record = RunRecord.start(folder, _facts(spec, dataset, placement, model, how))
+        return _train(model, spec, dataset, folder, record, how)
+
+
+def _train(model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, record: RunRecord, how: Options) -> RunResult:
     logger = callbacks.MetricsLogger(folder.metrics)
     guard = callbacks.DivergenceGuard()
     try:
         started = time.perf_counter()
-        stopper = _fit(model, spec, dataset, folder, [logger, guard, *extra_callbacks], verbose, stream)
+        stopper = _fit(model, spec, dataset, folder, [logger, guard, *how.extra_callbacks], how)
         fit_seconds = time.perf_counter() - started
         if guard.diverged_epoch is not None:
             message = f"the loss became NaN or infinite in epoch {guard.diverged_epoch}"
@@ -103,44 +130,41 @@ def _set_global_state(spec: Spec, config_file: str | None) -> Placement:
 
     - `clear_session`: fresh layer names and graphs for every run in a process;
     - the seed: Python's, NumPy's and the backend's generators;
-    - op determinism: the same seed gives the same metrics.csv on a CPU;
+    - op determinism only when asked (`training.deterministic`): on a CPU the same
+      seed repeats a run exactly without it (tests/test_fast_path.py), and on
+      TensorFlow it would switch XLA's auto mode off;
     - the device placement (a missing GPU is the config's problem).
     """
     keras.backend.clear_session()
-    keras.utils.set_random_seed(spec.seed)
-    tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(spec.seed)  # on JAX, TensorFlow is hidden from Keras: no tf.random
+    if spec.training.deterministic:
+        _enable_op_determinism()
     try:
         return place(spec.device)
     except DeviceError as error:
         raise ConfigError([Problem("device", str(error), config_file or "<config>")]) from None
 
 
+def _enable_op_determinism() -> None:
+    if keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
 def _fit(
-    model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, hooks: list[keras.callbacks.Callback], verbose: bool, stream: IO[str] | None
+    model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, hooks: list[keras.callbacks.Callback], how: Options
 ) -> keras.callbacks.EarlyStopping | None:
     training = spec.training
-    train_data = feed(dataset.x_train, _targets(dataset.y_train, spec), training.batch_size, shuffle=training.shuffle, seed=spec.seed)
-    val_data = None
-    if dataset.x_val is not None and dataset.y_val is not None:
-        val_data = feed(dataset.x_val, _targets(dataset.y_val, spec), training.batch_size)
     if spec.output.tensorboard:
-        hooks.append(keras.callbacks.TensorBoard(log_dir=str(folder.tensorboard)))
+        hooks.append(callbacks.TensorBoardLogger(folder.tensorboard))
     stopper = keras.callbacks.EarlyStopping(**training.early_stopping) if training.early_stopping else None
     if stopper is not None:
         hooks.append(stopper)
-    if verbose:
-        hooks.append(callbacks.Progress(training.epochs, spec.plan.steps_per_epoch, stream))
-    model.fit(train_data, validation_data=val_data, epochs=training.epochs, callbacks=hooks, verbose=0, shuffle=False)
+    if how.verbose:
+        hooks.append(callbacks.progress(training.epochs, spec.plan.steps_per_epoch, how.stream))
+    model.fit(**fit_arguments(spec, dataset), epochs=training.epochs, callbacks=hooks, verbose=0)
     return stopper
-
-
-def _targets(y: np.ndarray, spec: Spec) -> np.ndarray:
-    """Labels as the loss wants them: one-hot vectors, int32 classes, or float32 values."""
-    if spec.plan.one_hot:
-        return keras.utils.to_categorical(y, spec.plan.num_classes).astype("float32")
-    if spec.plan.task == CLASSIFICATION:
-        return y.astype("int32", copy=False)
-    return y.astype("float32", copy=False)
 
 
 def _evaluate(
@@ -153,11 +177,12 @@ def _evaluate(
     fit_seconds: float,
 ) -> dict[str, Any]:
     """Test metrics, summary.json and the plots of a completed run."""
-    test_data = feed(dataset.x_test, _targets(dataset.y_test, spec), spec.training.batch_size)
-    test = {key: float(value) for key, value in model.evaluate(test_data, verbose=0, return_dict=True).items()}
+    batch_size = spec.training.batch_size
+    results = model.evaluate(dataset.x_test, targets(dataset.y_test, spec), batch_size=batch_size, verbose=0, return_dict=True)
     monitor = (spec.training.early_stopping or {}).get("monitor", "val_loss")
     summary = summarize(logger.rows, monitor, metric_directions(model))
-    summary.update(test=test, params={"total": int(model.count_params()), "trainable": _trainable(model)}, fit_seconds=round(fit_seconds, 3))
+    summary.update(test={key: float(value) for key, value in results.items()}, params={"total": int(model.count_params()), "trainable": _trainable(model)})
+    summary["fit_seconds"] = round(fit_seconds, 3)
     if stopper is not None and stopper.stopped_epoch > 0:
         summary["stopped_early"] = {"epoch": len(logger.rows), "restored_best_weights": bool(stopper.restore_best_weights and stopper.best_weights is not None)}
     write_json(folder.summary, summary)
@@ -165,12 +190,13 @@ def _evaluate(
         plots.plot_curves(logger.rows, folder.plots, title=spec.name)
         if dataset.task == CLASSIFICATION:
             names = dataset.class_names or [str(i) for i in range(dataset.num_classes or 0)]
-            plots.plot_confusion_matrix(dataset.y_test, predict_classes(model, test_data), names, folder.plots / "confusion_matrix.png", title=spec.name)
+            predicted = predict_classes(model, dataset.x_test, batch_size)
+            plots.plot_confusion_matrix(dataset.y_test, predicted, names, folder.plots / "confusion_matrix.png", title=spec.name)
     return summary
 
 
-def predict_classes(model: keras.Model, data: tf.data.Dataset) -> np.ndarray:
-    scores = model.predict(data.map(lambda x, y: x), verbose=0)
+def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    scores = model.predict(x, batch_size=batch_size, verbose=0)
     if scores.shape[-1] == 1:  # one sigmoid (or logit) unit: threshold in the middle
         threshold = 0.5 if np.all((scores >= 0) & (scores <= 1)) else 0.0
         return (scores[:, 0] > threshold).astype("int32")
@@ -188,7 +214,8 @@ def _plot_partial(spec: Spec, folder: RunFolder, logger: callbacks.MetricsLogger
             plots.plot_curves(logger.rows, folder.plots, title=spec.name)
 
 
-def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Model, command: Sequence[str] | None, config_file: str | None) -> dict[str, Any]:
+def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Model, how: Options) -> dict[str, Any]:
+    config_file = how.config_file
     return {
         "name": spec.name,
         "seed": spec.seed,
@@ -198,9 +225,10 @@ def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Mode
         "backend": keras.config.backend(),
         "data": {**dataset.describe(), "one_hot": spec.plan.one_hot},
         "steps_per_epoch": spec.plan.steps_per_epoch,
+        "steps_per_execution": spec.plan.steps_per_execution,
         "params": int(model.count_params()),
-        **provenance(command),
+        **provenance(how.command),
     }
 
 
-__all__ = ["RunResult", "run"]
+__all__ = ["Options", "RunResult", "run"]
