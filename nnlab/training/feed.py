@@ -37,7 +37,8 @@ def fit_arguments(spec: Spec, dataset: Dataset) -> dict[str, Any]:
     if dataset.x_val is not None and dataset.y_val is not None:
         validation = (dataset.x_val, targets(dataset.y_val, spec))
     if keras.config.backend() == "tensorflow" and x.nbytes + y.nbytes > LEAN_BYTES:
-        return {"x": gathered(x, y, batch_size, shuffle=spec.training.shuffle, seed=spec.seed), "validation_data": validation}
+        # The pipeline shuffles itself; fit's own shuffle does not apply to a dataset.
+        return {"x": gathered(x, y, batch_size, shuffle=spec.training.shuffle, seed=spec.seed), "shuffle": False, "validation_data": validation}
     return {"x": x, "y": y, "batch_size": batch_size, "shuffle": spec.training.shuffle, "validation_data": validation}
 
 
