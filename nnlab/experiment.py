@@ -59,7 +59,11 @@ def prepare_source(source: Source) -> Experiment:
         output.check(chk, spec, dataset)
     chk.raise_if_failed()
     spec = replace(spec, loss=output.resolve_loss(spec, dataset), metrics=output.resolve_metrics(spec, dataset))
-    return Experiment(replace(spec, plan=output.plan(spec, dataset)), dataset, source)
+    spec = replace(spec, plan=output.plan(spec, dataset))
+    output.check_monitors(chk, spec)
+    output.check_backend(chk, spec)
+    chk.raise_if_failed()
+    return Experiment(spec, dataset, source)
 
 
 def select_backend(spec: Spec) -> None:

@@ -41,6 +41,7 @@ def train(
     """Train one experiment; prints the run folder's path as the last line."""
     experiment = prepare(config, set_, debug)
     from nnlab.experiment import select_backend
+    from nnlab.runs.findings import Finding
     from nnlab.runs.folder import create
 
     select_backend(experiment.spec)
@@ -64,5 +65,8 @@ def train(
     elif not quiet:
         test = ", ".join(f"{key} {value:.4f}" for key, value in result.summary.get("test", {}).items())
         typer.echo(f"test: {test}", err=True)
+    if not quiet:
+        for finding in result.summary.get("findings", []):
+            typer.echo(f"finding: {Finding(**finding).sentence()}", err=True)
     typer.echo(str(folder))
     raise typer.Exit(ExitCode.OK if result.status == RunStatus.COMPLETED else ExitCode.RUN_FAILED)
