@@ -11,7 +11,9 @@ config key of the same name (`loss`); `config.loss` names the config's.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -87,12 +89,20 @@ class Entry:
                 names[path] = values.label(value) if isinstance(value, (dict, list)) else value
             names.update({CONFIG_PREFIX + path: value for path, value in names.items()})
             names.update(self.metrics)
-            names.update(run=self.name, status=self.status, epochs=self.epochs, seconds=self.seconds)
+            names.update({fact: self.value(fact) for fact in FACTS})
             self._namespace = names
         return self._namespace
 
     def value(self, name: str) -> Any:
-        return self.namespace.get(name)
+        """The value of one name (as `namespace` has it), without building the namespace for a metric or a config path."""
+        if self._namespace is not None:
+            return self._namespace.get(name)
+        if name in self.metrics:
+            return self.metrics[name]
+        if name in FACTS:
+            return {"run": self.name, "status": self.status, "epochs": self.epochs, "seconds": self.seconds}[name]
+        value = values.get(self.config, name.removeprefix(CONFIG_PREFIX))
+        return values.label(value) if isinstance(value, (dict, list)) else value
 
 
 def load(paths: Iterable[Path | str]) -> list[Entry]:
@@ -123,10 +133,17 @@ def run_metrics(summary: Mapping[str, Any] | None) -> dict[str, float]:
 
 def group_key(config: Mapping[str, Any]) -> str:
     """`fingerprint` of the config with seed 0: equal for runs that differ only in seed (and name, device, outputs)."""
+    return _group_key(values.canonical({**config, "seed": 0}))
+
+
+@functools.lru_cache(maxsize=4096)
+def _group_key(text: str) -> str:
+    """Memoized by the config's text: the ten seeds of a group cost one fingerprint."""
     from nnlab.config.spec import fingerprint
 
+    config = json.loads(text)
     try:
-        return fingerprint({**config, "seed": 0})
+        return fingerprint(config)
     except Exception:  # noqa: BLE001  a config an older or newer nnlab wrote: fall back to its content
         kept = {key: value for key, value in config.items() if key not in (*NOT_COMPARED, "seed")}
         return hashlib.sha256(values.canonical(kept).encode()).hexdigest()[:10]

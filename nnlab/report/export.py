@@ -15,7 +15,7 @@ from pathlib import Path
 from nnlab.report import text
 from nnlab.report.build import Report
 from nnlab.report.entries import Entry
-from nnlab.report.figures import Plot
+from nnlab.report.plotting import Plot
 from nnlab.runs import values
 from nnlab.runs.atomic import atomic_write, write_text
 

@@ -14,7 +14,7 @@ from html import escape
 
 from nnlab.report import stats, text
 from nnlab.report.build import Report
-from nnlab.report.figures import Labels, Plot
+from nnlab.report.plotting import Labels, Plot
 
 STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
