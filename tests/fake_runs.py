@@ -11,7 +11,6 @@ import yaml
 
 from nnlab.config.spec import fingerprint
 from nnlab.runs.metrics import summarize, write_metrics
-from nnlab.runs.values import get
 
 CONFIG: dict[str, Any] = {
     "name": "digits",
@@ -110,7 +109,3 @@ def write_sweep(folder: Path, trials: list[tuple[dict[str, Any], float]], sweep:
     for cfg, accuracy in trials:
         write_run(folder / "trials" / fingerprint(cfg), cfg, val_accuracy=accuracy)
     return folder
-
-
-def swept_value(cfg: dict[str, Any], path: str) -> Any:
-    return get(cfg, path)

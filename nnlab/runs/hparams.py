@@ -28,7 +28,7 @@ from typing import IO, Any
 from nnlab.runs import values
 from nnlab.runs.atomic import atomic_write
 from nnlab.runs.folder import RunFolder
-from nnlab.runs.read import DAMAGED, Run, read_run, sweep_section, swept_paths
+from nnlab.runs.read import DAMAGED, Run, enclosing_sweep, read_run, sweep_section, swept_paths
 
 EVENT_FILE = "events.out.tfevents.0000000000.nnlab-hparams"  # "tfevents" in the name makes TensorBoard read it
 MAIN_PATHS = ("training.batch_size", "training.epochs", "loss", "seed")
@@ -96,7 +96,8 @@ def write_hparams(folder: RunFolder | Path, swept: Mapping[str, Any] | None = No
     """
     from tensorboard.compat.proto import event_pb2
 
-    run = read_run(folder.path if isinstance(folder, RunFolder) else Path(folder))
+    path = folder.path if isinstance(folder, RunFolder) else Path(folder)
+    run = read_run(path, sweep=enclosing_sweep(path))
     if run.status == DAMAGED:
         raise ValueError(run.problem)
     started = _seconds(run.record.get("started_at"))

@@ -30,6 +30,7 @@ from nnlab.errors import ConfigError, Problem
 from nnlab.runs import plots
 from nnlab.runs.atomic import write_json, write_text, write_yaml
 from nnlab.runs.folder import RunFolder
+from nnlab.runs.hparams import try_write_hparams
 from nnlab.runs.metrics import summarize
 from nnlab.runs.provenance import provenance
 from nnlab.runs.record import RunRecord, RunStatus
@@ -86,6 +87,8 @@ def run(
         if spec.output.model:
             model.save(folder.model)
         record.finish(RunStatus.COMPLETED, epochs_completed=len(logger.rows), fit_seconds=round(fit_seconds, 3))
+        if spec.output.tensorboard:  # TensorBoard's HParams tab; a failure there never changes the run's status
+            try_write_hparams(folder)
         return RunResult(folder, RunStatus.COMPLETED, summary)
     except KeyboardInterrupt:
         _plot_partial(spec, folder, logger)
