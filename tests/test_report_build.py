@@ -140,3 +140,12 @@ def test_a_path_without_runs_or_that_does_not_exist_is_an_error(tmp_path):
         build([tmp_path])
     with pytest.raises(ReportError, match="nowhere: no such file or folder"):
         build([tmp_path / "nowhere"])
+
+
+def test_a_metric_without_a_recorded_direction_is_not_ranked_by_a_guess(tmp_path):
+    summary_file = write_run(tmp_path / "a", config()) / "summary.json"
+    summary = json.loads(summary_file.read_text())
+    summary["best"]["val_f1"] = 0.5  # a metric whose direction Keras did not record
+    summary_file.write_text(json.dumps(summary))
+    with pytest.raises(ReportError, match="no run recorded whether 'val_f1' is better high or low"):
+        build([tmp_path], Options(metric="val_f1"))

@@ -95,6 +95,8 @@ def build(paths: Sequence[Path | str], options: Options | None = None) -> Report
     sweeps = list(dict.fromkeys(item.run.sweep for item in entries if item.run.sweep is not None))
     metric = _metric(options.metric, metrics, sweeps, entries)
     direction = metric_direction(metric, readable)
+    if direction is None and metric in metrics:
+        raise ReportError(f"--metric: no run recorded whether '{metric}' is better high or low (summary.json directions); cannot rank by it")
     configs = [item.config for item in selected if item.status != DAMAGED]
     report = Report(
         paths=folders,

@@ -28,6 +28,7 @@ DAMAGED = "damaged"  # run.json, config.yaml, summary.json or metrics.csv cannot
 SWEEP_FILE = "sweep.json"
 SWEEP_CONFIG = "sweep.yaml"  # the resolved sweep file: an experiment config plus its `sweep:` section
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STATUSES = frozenset(str(status) for status in records.RunStatus)
 
 
 @dataclass
@@ -115,7 +116,7 @@ def read_run(path: Path, sweep: Path | None = None) -> Run:
         run.problem = _reason(error)
         return run
     status = run.record.get("status")
-    if status not in {str(s) for s in records.RunStatus}:
+    if status not in _STATUSES:
         run.problem = f"{folder.record}: unknown status {status!r}"
         return run
     run.status = STALE if records.is_stale(run.record) else status
