@@ -25,7 +25,7 @@ th, td { padding: .25em .6em; border-bottom: 1px solid #eee; text-align: left; w
 th { background: #f6f6f6; position: sticky; top: 0; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.best td { background: #eef7ee; } .better { color: #762a83; } .worse { color: #777; } .same { color: #2166ac; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; } figcaption { color: #555; font-size: .9em; }
-td.cause { white-space: normal; max-width: 50em; }
+td.text { white-space: normal; max-width: 22em; } td.cause { white-space: normal; max-width: 50em; }
 """
 NUMERIC = ("n", "sd", "min", "max", "p", "epochs", "time", "rank", "vs best [95% CI]")
 
@@ -70,7 +70,7 @@ def _table(table: text.Table, cause: bool = False, best_first: bool = False) -> 
     for index, row in enumerate(table.rows):
         cells = []
         for name, cell, is_number in zip(table.header, row, numeric):
-            kind = "num" if is_number else "cause" if cause and name == "cause" else ""
+            kind = "num" if is_number else "cause" if cause and name == "cause" else "text" if len(cell) > 30 else ""
             verdict = {stats.BETTER: "better", stats.WORSE: "worse", stats.SAME: "same"}.get(cell, "") if name == "verdict" else ""
             classes = " ".join(filter(None, [kind, verdict]))
             cells.append(f'<td class="{classes}">{escape(cell)}</td>' if classes else f"<td>{escape(cell)}</td>")
