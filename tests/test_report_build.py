@@ -149,3 +149,14 @@ def test_a_metric_without_a_recorded_direction_is_not_ranked_by_a_guess(tmp_path
     summary_file.write_text(json.dumps(summary))
     with pytest.raises(ReportError, match="no run recorded whether 'val_f1' is better high or low"):
         build([tmp_path], Options(metric="val_f1"))
+
+
+def test_every_metric_of_every_group_gets_n_mean_interval_sd_min_and_max(tmp_path):
+    from nnlab.report.text import all_metrics_table
+
+    for seed, accuracy in enumerate((0.90, 0.92, 0.94)):
+        write_run(tmp_path / f"a{seed}", config(seed=seed), val_accuracy=accuracy)
+    table = all_metrics_table(build([tmp_path]))
+    assert table.header == ["rank", "metric", "n", "mean", "95% CI", "sd", "min", "max"]
+    assert [row[1] for row in table.rows] == ["val_loss", "val_accuracy", "test_loss", "test_accuracy", "loss", "accuracy"]
+    assert table.rows[1] == ["1", "val_accuracy", "3", "0.92", "[0.8703, 0.9697]", "0.02", "0.9", "0.94"]

@@ -27,7 +27,7 @@ tr.best td { background: #eef7ee; } .better { color: #762a83; } .worse { color: 
 figure { margin: 1.2em 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; } figcaption { color: #555; font-size: .9em; }
 td.text { white-space: normal; max-width: 22em; } td.cause { white-space: normal; max-width: 50em; }
 """
-NUMERIC = ("n", "sd", "min", "max", "p", "epochs", "time", "rank", "vs best [95% CI]")
+NUMERIC = ("n", "mean", "95% CI", "sd", "min", "max", "p", "epochs", "time", "rank", "vs best [95% CI]")
 
 
 def page(report: Report, plots: Sequence[Plot]) -> str:

@@ -133,16 +133,17 @@ def groups_note(report: Report) -> str:
 
 
 def all_metrics_table(report: Report) -> Table:
-    """Every metric of every shown group: mean with its 95% interval (or the single value)."""
+    """Every metric of every shown group, one row each: n, mean, 95% CI, sd, min and max."""
     paths = report.columns.settings
     rows = []
     for item in report.shown_groups():
-        cells = []
         for name in report.metrics:
             spread = item.spreads.get(name)
-            cells.append("" if spread is None else f"{spread.mean:.4g} {interval(spread.low, spread.high)}".strip())
-        rows.append([str(item.rank), *config_cells(item.first, paths), *cells])
-    return Table("Every metric by group: mean [95% CI]", ["rank", *headers(paths), *report.metrics], rows)
+            if spread is not None:
+                numbers = [str(spread.n), f"{spread.mean:.4g}", interval(spread.low, spread.high), fmt(spread.sd), f"{spread.min:.4g}", f"{spread.max:.4g}"]
+                rows.append([str(item.rank), *config_cells(item.first, paths), name, *numbers])
+    header = ["rank", *headers(paths), "metric", "n", "mean", "95% CI", "sd", "min", "max"]
+    return Table("Every metric by group", header, rows)
 
 
 def problems_table(report: Report) -> Table:
