@@ -158,4 +158,5 @@ def headline(report: Report) -> str:
         counts[item.status] = counts.get(item.status, 0) + 1
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(counts.items(), key=lambda pair: -pair[1]))
     shown = f"{len(report.selected)} selected of {len(report.entries)} runs" if len(report.selected) != len(report.entries) else f"{len(report.entries)} runs"
-    return f"{shown} ({statuses}) in {len(report.groups)} groups; ranked by {report.metric} ({direction_word(report)})"
+    ranking = f"ranked by {report.metric} ({direction_word(report)})" if report.ranked else f"none has {report.metric} to rank by (no run completed)"
+    return f"{shown} ({statuses}) in {len(report.groups)} groups; {ranking}"
