@@ -29,6 +29,7 @@ from nnlab.errors import ConfigError, Problem
 from nnlab.runs import findings, plots
 from nnlab.runs.atomic import write_json, write_text, write_yaml
 from nnlab.runs.folder import RunFolder
+from nnlab.runs.hparams import try_write_hparams
 from nnlab.runs.metrics import summarize
 from nnlab.runs.provenance import provenance
 from nnlab.runs.record import RunRecord, RunStatus
@@ -109,6 +110,8 @@ def _train(model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, 
         if spec.output.model:
             model.save(folder.model)
         record.finish(RunStatus.COMPLETED, epochs_completed=len(hooks.logger.rows), fit_seconds=round(fit_seconds, 3))
+        if spec.output.tensorboard:  # TensorBoard's HParams tab; a failure there never changes the run's status
+            try_write_hparams(folder)
         return RunResult(folder, RunStatus.COMPLETED, summary)
     except KeyboardInterrupt:
         _plot_partial(spec, folder, hooks)
