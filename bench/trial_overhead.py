@@ -26,18 +26,20 @@ OUTPUTS = {"outputs on": [], "outputs off": ["output.plots=false", "output.tenso
 
 def one_trial(runs: Path, overrides: list[str]) -> tuple[float, float]:
     """Seconds of the whole trial (config to a complete run folder) and of its `fit`."""
-    from nnlab.experiment import prepare
+    from nnlab.experiment import prepare, select_backend
     from nnlab.runs.folder import create
-    from nnlab.training.run import run
 
     started = time.perf_counter()
     experiment = prepare(CONFIG, ["training.epochs=2", *overrides])
+    select_backend(experiment.spec)  # before the first import of nnlab.training; later trials plan the same backend
+    from nnlab.training.run import run
+
     result = run(experiment.spec, experiment.dataset, create(runs, experiment.spec.name), verbose=False)
     total = time.perf_counter() - started
     return total, float(result.summary["fit_seconds"])
 
 
-def measure(repeats: int) -> dict[str, dict[str, float]]:
+def measure(repeats: int = 5) -> dict[str, dict[str, float]]:
     """Median seconds per trial, fit and beyond fit, for each output setting (one warm-up trial first)."""
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nnlab import data as datasets
-from nnlab.config import output
+from nnlab.config import output, schema
 from nnlab.config.checker import Checker
 from nnlab.config.source import Source, apply_overrides, read
 from nnlab.config.spec import Spec, resolve
@@ -68,12 +68,16 @@ def prepare_source(source: Source, *, load: Loader = datasets.load) -> Experimen
         output.check(chk, spec, dataset)
     chk.raise_if_failed()
     spec = replace(spec, loss=output.resolve_loss(spec, dataset), metrics=output.resolve_metrics(spec, dataset))
-    return Experiment(replace(spec, plan=output.plan(spec, dataset)), dataset, source)
+    spec = replace(spec, plan=output.plan(spec, dataset))
+    output.check_monitors(chk, spec)
+    output.check_backend(chk, spec)
+    chk.raise_if_failed()
+    return Experiment(spec, dataset, source)
 
 
 def select_backend(spec: Spec) -> None:
     """Choose the spec's Keras backend for this process; call before `nnlab.training` is first imported."""
-    os.environ["NNLAB_BACKEND"] = spec.backend
+    os.environ[schema.CHOICE] = spec.plan.backend
 
 
 __all__ = ["ConfigError", "Experiment", "prepare", "prepare_source", "select_backend"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,10 @@ import pytest
 import yaml
 
 from nnlab.data import locate
+
+# Tests that train in this process share one Keras backend: TensorFlow, which every
+# installation has (`backend: auto` follows $NNLAB_BACKEND). Tests of JAX start their own process.
+os.environ.setdefault("NNLAB_BACKEND", "tensorflow")
 
 TINY = {
     "name": "tiny",

@@ -1,4 +1,4 @@
-"""The tf.data feed: every example once per epoch, seeded shuffling, the arrays' own dtypes."""
+"""The lean tf.data feed of large training sets: every example once per epoch, seeded shuffling, the arrays' own dtypes."""
 
 import numpy as np
 import pytest
@@ -8,9 +8,9 @@ pytestmark = pytest.mark.train
 
 @pytest.fixture
 def feed():
-    from nnlab.training.feed import feed
+    from nnlab.training.feed import gathered
 
-    return feed
+    return gathered
 
 
 def epoch(data):

@@ -49,7 +49,7 @@ class ScriptedPool:
 
     def assign(self, worker, task: Task):
         worker.task = task
-        self.assigned.append((worker.backend, task.spec.backend, task.trial_id))
+        self.assigned.append((worker.backend, task.spec.plan.backend, task.trial_id))
         if task.trial_id in self.die_on:
             self.pending.append(Event(EventKind.DIED, worker, cause="worker died: signal 9 (SIGKILL)"))
             return
@@ -136,7 +136,8 @@ def test_workers_that_cannot_start_end_the_sweep_instead_of_being_replaced_forev
 
 
 def test_trials_of_another_backend_go_to_workers_of_that_backend(tmp_path, sweep):
-    mixed = replace(sweep, trials=[replace(t, spec=replace(t.spec, backend="jax")) if i % 2 else t for i, t in enumerate(sweep.trials)])
+    backends = ["tensorflow", "jax"]
+    mixed = replace(sweep, trials=[replace(t, spec=replace(t.spec, plan=replace(t.spec.plan, backend=backends[i % 2]))) for i, t in enumerate(sweep.trials)])
     pool = ScriptedPool()
     schedule(tmp_path, mixed, pool)
     assert len(pool.assigned) == 6

@@ -26,7 +26,7 @@ try:
     main()
 except SystemExit as exit:
     code = exit.code
-print("PARENT-TF" if "tensorflow" in sys.modules or "keras" in sys.modules else "PARENT-NO-TF")
+print("PARENT-TF" if {"tensorflow", "keras", "jax"} & set(sys.modules) else "PARENT-NO-TF")
 sys.exit(code)
 """
 
@@ -199,7 +199,7 @@ try:
     app(sys.argv[1:])
 except SystemExit as exit:
     code = exit.code
-print("PARENT-TF" if "tensorflow" in sys.modules or "keras" in sys.modules else "PARENT-NO-TF")
+print("PARENT-TF" if {"tensorflow", "keras", "jax"} & set(sys.modules) else "PARENT-NO-TF")
 ray.shutdown()
 sys.exit(code)
 """

@@ -50,6 +50,7 @@ def train(
         fail(ConfigError([Problem("sweep", "this is a sweep file (it has a sweep: section or a base:); run it with nnlab sweep", str(config))]), debug)
     experiment = prepare(config, set_, debug)
     from nnlab.experiment import select_backend
+    from nnlab.runs.findings import Finding
     from nnlab.runs.folder import create
 
     select_backend(experiment.spec)
@@ -73,5 +74,8 @@ def train(
     elif not quiet:
         test = ", ".join(f"{key} {value:.4f}" for key, value in result.summary.get("test", {}).items())
         typer.echo(f"test: {test}", err=True)
+    if not quiet:
+        for finding in result.summary.get("findings", []):
+            typer.echo(f"finding: {Finding(**finding).sentence()}", err=True)
     typer.echo(str(folder))
     raise typer.Exit(ExitCode.OK if result.status == RunStatus.COMPLETED else ExitCode.RUN_FAILED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nnlab.config import dynamics, schema
 from nnlab.config.checker import Checker
 from nnlab.config.spec import ModelSpec, Plan, Spec
 from nnlab.data import CLASSIFICATION, Dataset
@@ -111,10 +112,36 @@ def needs_one_hot(spec: Spec, dataset: Dataset) -> bool:
 
 def plan(spec: Spec, dataset: Dataset) -> Plan:
     """The decisions made once from a spec whose loss is resolved, and its data."""
+    steps = math.ceil(len(dataset.x_train) / spec.training.batch_size)
+    backend = schema.resolve_backend(spec.backend, spec.device)
     return Plan(
         task=dataset.task,
         num_classes=dataset.num_classes,
         one_hot=needs_one_hot(spec, dataset),
-        steps_per_epoch=math.ceil(len(dataset.x_train) / spec.training.batch_size),
+        steps_per_epoch=steps,
+        steps_per_execution=schema.steps_per_execution(spec.training.steps_per_execution, spec.training.batch_size, steps, backend, spec.device),
         validation=dataset.x_val is not None,
+        backend=backend,
     )
+
+
+def check_monitors(chk: Checker, spec: Spec) -> None:
+    """Every metric a callback monitors must be one the run records (`val_` ones need validation data)."""
+    recorded = dynamics.monitors(spec.metrics, spec.plan.validation)
+    watched = [
+        (("training", "early_stopping", "monitor"), (spec.training.early_stopping or {}).get("monitor")),
+        (("training", "model_checkpoint", "monitor"), (spec.training.model_checkpoint or {}).get("monitor")),
+        (("schedule", "monitor"), (spec.schedule or {}).get("monitor", "val_loss") if (spec.schedule or {}).get("type") == dynamics.PLATEAU else None),
+    ]
+    for path, monitor in watched:
+        if monitor is not None and monitor not in recorded:
+            hint = " (the data has no validation split)" if str(monitor).startswith("val_") and not spec.plan.validation else ""
+            chk.fail(path, f"the run does not record {monitor!r}{hint}; expected one of: {', '.join(recorded)}")
+
+
+def check_backend(chk: Checker, spec: Spec) -> None:
+    """What only TensorFlow can do is refused, with the reason, when the backend is JAX."""
+    if spec.plan.backend != "jax":
+        return
+    for key in sorted(set(spec.training.tensorboard) - dynamics.TENSORBOARD_OWN):
+        chk.fail(("training", "tensorboard", key), f"needs TensorFlow's summaries: set backend: tensorflow (this run would use {spec.plan.backend})")

@@ -10,8 +10,10 @@ collected so the user sees all of them at once.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path as Path_
 from typing import Any
 
 from nnlab.config.checker import Checker, Path
@@ -21,6 +23,8 @@ from nnlab.errors import describe
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 DEVICE_PATTERN = re.compile(r"auto|cpu|gpu|gpu:\d+")
 BACKENDS = ("tensorflow", "jax")
+CHOICE = "NNLAB_BACKEND"  # the backend a process was started for (nnlab.experiment.select_backend)
+EXAMPLES_PER_EXECUTION = 2048  # steps_per_execution: auto runs about this many examples per call (bench/run.py)
 
 
 def name(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> str:
@@ -52,9 +56,79 @@ def device(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> Any
 
 
 def backend(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> str:
-    """The Keras backend: `tensorflow`, or `jax` when it is installed (pip install "nnlab[jax]")."""
-    if value not in BACKENDS:
-        chk.fail(path, f"expected one of {', '.join(BACKENDS)} (got {describe(value)})")
-    elif importlib.util.find_spec(value) is None:
+    """The Keras backend: `tensorflow`, `jax` when it is installed (pip install "nnlab[jax]"), or `auto`."""
+    if value != "auto" and value not in BACKENDS:
+        chk.fail(path, f"expected auto, {' or '.join(BACKENDS)} (got {describe(value)})")
+    elif value != "auto" and importlib.util.find_spec(value) is None:
         chk.fail(path, f'{value} is not installed (pip install "nnlab[{value}]")')
+    elif value == "jax" and _multi_device(done.get("device")):
+        chk.fail(path, f"device {describe(done.get('device'))} runs tf.distribute's MirroredStrategy: use backend tensorflow (or auto)")
     return str(value)
+
+
+def resolve_backend(name: str, device: Any) -> str:
+    """The backend `auto` means on this machine, told without importing either framework.
+
+    `$NNLAB_BACKEND`, when set, decides. Otherwise: JAX trains the lessons' models several times faster than TensorFlow on a CPU
+    (bench/run.py), so it is chosen wherever it is installed and can serve the
+    device: not for several devices (MirroredStrategy is TensorFlow's), and not for
+    a GPU unless JAX has its CUDA plugin.
+    """
+    if name != "auto":
+        return name
+    if os.environ.get(CHOICE) in BACKENDS:  # the process's choice: a test suite, a sweep worker, a user's shell
+        return os.environ[CHOICE]
+    if _multi_device(device) or importlib.util.find_spec("jax") is None:
+        return "tensorflow"
+    wants_gpu = (isinstance(device, str) and device.startswith("gpu")) or (device == "auto" and _nvidia_gpu_present())
+    if wants_gpu and not _jax_has_cuda():
+        return "tensorflow"
+    return "jax"
+
+
+def _multi_device(device: Any) -> bool:
+    return isinstance(device, dict)
+
+
+def _nvidia_gpu_present() -> bool:
+    return any(Path_(marker).exists() for marker in ("/dev/nvidiactl", "/proc/driver/nvidia"))
+
+
+def _jax_has_cuda() -> bool:
+    return any(importlib.util.find_spec(plugin) is not None for plugin in ("jax_cuda12_plugin", "jax_cuda13_plugin"))
+
+
+def auto_or_integer(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> int | str:
+    if value == "auto":
+        return value
+    return chk.integer(path, value, minimum=1)
+
+
+def auto_or_boolean(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> bool | str:
+    if value != "auto" and not isinstance(value, bool):
+        chk.fail(path, f"expected auto, true or false (got {describe(value)})")
+    return value
+
+
+def steps_per_execution(setting: int | str, batch_size: int, steps_per_epoch: int, backend: str, device: Any) -> int:
+    """What `auto` means: on TensorFlow about EXAMPLES_PER_EXECUTION examples per call (at most an
+    epoch's steps), which amortizes its per-call cost; on JAX one step, since a JAX step is cheap to
+    call and Keras unrolls the steps of one execution into one program that takes longer to compile;
+    one step under MirroredStrategy, where Keras 3.15 fails with several (a placeholder error).
+    """
+    if setting != "auto":
+        return int(setting)
+    if backend == "jax" or _multi_device(device):
+        return 1
+    return max(1, min(steps_per_epoch, round(EXAMPLES_PER_EXECUTION / batch_size)))
+
+
+def one_step_under_mirrored_strategy(chk: Checker, path: Path, done: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """Keras 3.15 cannot run several steps per execution under MirroredStrategy (a placeholder error)."""
+    training, device = done.get("training"), done.get("device")
+    setting = getattr(training, "steps_per_execution", "auto")
+    if _multi_device(device) and setting not in ("auto", 1):
+        chk.fail(
+            (*path, "training", "steps_per_execution"),
+            f"several devices ({describe(device)}) train one step per execution in Keras; use auto or 1 (got {setting!r})",
+        )

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nnlab.config import data_section, objects, schema
+from nnlab.config import data_section, dynamics, objects, schema
 from nnlab.config.checker import Checker
 from nnlab.config.fields import as_dict, boolean, doc, fraction, from_dict, identity, integer, optional_integer, resolve_section, section
 
@@ -83,6 +83,58 @@ class TrainingSpec:
         default=None,
         metadata=doc("Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.", check=objects.early_stopping),
     )
+    model_checkpoint: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc(
+            "Keep the best weights (best.weights.h5) by a monitored metric: true (val_loss) or ModelCheckpoint's monitor and mode.",
+            check=dynamics.model_checkpoint,
+        ),
+    )
+    terminate_on_nan: bool = field(
+        default=True, metadata=doc("Stop as diverged at a NaN or infinite loss, or one 10 times its start. Default: true.", check=boolean())
+    )
+    time_limit: float | None = field(
+        default=None,
+        metadata=doc("Minutes after which the run stops cleanly: completed, with stopped_early: time_limit.", check=dynamics.time_limit, identity=False),
+    )
+    tensorboard: dict[str, Any] = field(
+        default_factory=dict,
+        metadata=doc(
+            "Keras TensorBoard arguments: {histogram_freq: 1} (weight histograms), write_graph (TensorFlow only).", check=dynamics.tensorboard, identity=False
+        ),
+    )
+    diagnostics: bool = field(
+        default=True,
+        metadata=doc(
+            "Once per epoch, on a fixed batch: weights, gradients and activations per layer (diagnostics.csv) and findings. Default: true.",
+            check=boolean(),
+            identity=False,
+        ),
+    )
+    steps_per_execution: int | str = field(
+        default="auto",
+        metadata=doc(
+            "Training steps run per call into the backend; auto: about 2,048 examples' worth, at most one epoch. Default: auto.",
+            check=schema.auto_or_integer,
+            identity=False,
+        ),
+    )
+    jit_compile: bool | str = field(
+        default="auto",
+        metadata=doc(
+            "XLA compilation, as Keras's compile(jit_compile=...); auto leaves it to Keras (off on a CPU). Default: auto.",
+            check=schema.auto_or_boolean,
+            identity=False,
+        ),
+    )
+    deterministic: bool = field(
+        default=False,
+        metadata=doc(
+            "Deterministic ops (TensorFlow's op determinism), for GPUs; a CPU repeats a seed's run exactly without it. Default: false.",
+            check=boolean(),
+            identity=False,
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,7 +152,9 @@ class Plan:
     num_classes: int | None = None
     one_hot: bool = False  # labels are fed as one-hot vectors (a categorical, non-sparse loss)
     steps_per_epoch: int = 0
+    steps_per_execution: int = 1
     validation: bool = False  # the data has a validation split
+    backend: str = "tensorflow"  # the backend `auto` chose on this machine
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +175,13 @@ class Spec:
     optimizer: Any = field(
         default="adam", metadata=doc("A Keras optimizer: a name (adam) or {type: SGD, learning_rate: 0.1, ...}. Default: adam.", check=objects.optimizer)
     )
+    schedule: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc(
+            "A learning-rate schedule: a Keras schedule counted per epoch (or per: step), reduce_on_plateau or one_cycle; starts from the optimizer's rate.",
+            check=dynamics.schedule,
+        ),
+    )
     loss: Any = field(default="auto", metadata=doc("A Keras loss, or auto (chosen from the data and the output layer). Default: auto.", check=objects.loss))
     metrics: Any = field(
         default="auto", metadata=doc("Keras metrics, or auto (accuracy for classification, mae for regression). Default: auto.", check=objects.metrics)
@@ -139,9 +200,16 @@ class Spec:
         metadata=doc("auto | cpu | gpu | gpu:N | {gpus: [0, 1]} | {cpus: N} (N logical CPU devices). Default: auto.", check=schema.device, identity=False),
     )
     backend: str = field(
-        default="tensorflow", metadata=doc('The Keras backend: tensorflow or jax (pip install "nnlab[jax]"). Default: tensorflow.', check=schema.backend)
+        default="auto",
+        metadata=doc(
+            'The Keras backend: tensorflow, jax (pip install "nnlab[jax]"), or auto: jax where installed and the device allows. Default: auto.',
+            check=schema.backend,
+            identity=False,
+        ),
     )
     plan: Plan = field(default_factory=Plan)  # derived by prepare: not a config key
+
+    __cross_checks__ = (schema.one_step_under_mirrored_strategy,)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as a file holds it (config.yaml, `nnlab show`): reading it back gives this spec."""

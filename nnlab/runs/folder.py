@@ -46,6 +46,16 @@ class RunFolder:
         return self.path / "model.keras"
 
     @property
+    def best_weights(self) -> Path:
+        """The best epoch's weights, when `training.model_checkpoint` is on."""
+        return self.path / "best.weights.h5"
+
+    @property
+    def diagnostics(self) -> Path:
+        """Per-layer weights, gradients and activations, one row per epoch and layer."""
+        return self.path / "diagnostics.csv"
+
+    @property
     def tensorboard(self) -> Path:
         return self.path / "tensorboard"
 

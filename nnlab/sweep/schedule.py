@@ -91,7 +91,7 @@ class Scheduler:
 
     def _backend(self, state: TrialState) -> str:
         assert state.trial is not None
-        return state.trial.spec.backend
+        return state.trial.spec.plan.backend  # what `backend: auto` chose when the trials were resolved
 
     def _dispatch(self) -> None:
         for found in self.pool.workers:

@@ -155,7 +155,7 @@ def _facts(session: Session) -> dict[str, Any]:
         "to_run": len(session.todo),
         "keys": sweep.keys,
         "metric": sweep.metric,
-        "keras_backends": sorted({trial.spec.backend for trial in sweep.trials}),
+        "keras_backends": sorted({trial.spec.plan.backend for trial in sweep.trials}),
         "undescribed": session.plan.undescribed if session.plan else [],
         "counts": counts(session.states),
     }

@@ -7,7 +7,7 @@ import sys
 import tempfile
 
 BACKENDS = ("tensorflow", "jax")
-CHOICE = "NNLAB_BACKEND"  # set by the caller before `nnlab.training` is imported
+CHOICE = "NNLAB_BACKEND"  # set by the caller before `nnlab.training` is imported (nnlab.experiment.select_backend)
 THREADS = "NNLAB_THREADS"  # the cores this process may use (a sweep worker's share); unset: all
 
 
@@ -37,7 +37,22 @@ def activate() -> str:
         _import_quietly("tensorflow")
         if threads:
             _limit_tensorflow_threads(threads)
+    elif "tensorflow" not in sys.modules:
+        _hide_tensorflow_from_keras()
     return name
+
+
+def _hide_tensorflow_from_keras() -> None:
+    """On JAX, tell Keras that TensorFlow is not there, so that it is never imported.
+
+    Keras imports TensorFlow whenever it is installed, for conveniences a JAX run
+    does not use (seeding `tf.random` in `set_random_seed`, a TensorShape check when
+    saving a model): seconds of every run. Keras reads the answer from this lazy
+    module; tests/test_fast_path.py checks that a JAX run imports no TensorFlow.
+    """
+    from keras.src.utils import module_utils
+
+    module_utils.tensorflow._available = False
 
 
 def _limit_tensorflow_threads(threads: int) -> None:

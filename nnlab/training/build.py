@@ -88,14 +88,17 @@ def build_model(model: ModelSpec, input_shape: tuple[int, ...], name: str, file:
         raise ConfigError([Problem("model.layers", f"the layers do not fit together: {_first_line(error)}", file)]) from None
 
 
-def build_compiled(spec: Spec, input_shape: tuple[int, ...], file: str = "", **compile_options: Any) -> keras.Model:
+def build_compiled(spec: Spec, input_shape: tuple[int, ...], file: str = "", learning_rate: Any = None, **compile_options: Any) -> keras.Model:
     """Model, optimizer, loss and metrics of a resolved spec, compiled.
+
+    `learning_rate`, when given (a per-step schedule), replaces the optimizer's.
 
     Raises:
         ConfigError: Keras rejected an object of the config.
     """
     model = build_model(spec.model, input_shape, spec.name, file)
-    optimizer = _built(("optimizer",), "optimizer", spec.optimizer, file)
+    optimizer_spec = spec.optimizer if learning_rate is None else {**spec.optimizer, "learning_rate": learning_rate}
+    optimizer = _built(("optimizer",), "optimizer", optimizer_spec, file)
     loss = _built(("loss",), "loss", spec.loss, file)
     metrics = [_built(("metrics", index), "metric", metric, file) for index, metric in enumerate(spec.metrics)]
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **compile_options)

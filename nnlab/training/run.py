@@ -22,21 +22,23 @@ from typing import IO, Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from nnlab.config.spec import Spec
 from nnlab.data import CLASSIFICATION, Dataset
 from nnlab.errors import ConfigError, Problem
-from nnlab.runs import plots
+from nnlab.runs import findings, plots
 from nnlab.runs.atomic import write_json, write_text, write_yaml
 from nnlab.runs.folder import RunFolder
+from nnlab.runs.hparams import try_write_hparams
 from nnlab.runs.metrics import summarize
 from nnlab.runs.provenance import provenance
 from nnlab.runs.record import RunRecord, RunStatus
-from nnlab.training import callbacks
+from nnlab.training.backend import BackendError
 from nnlab.training.build import build_compiled, metric_directions
 from nnlab.training.device import DeviceError, Placement, place
-from nnlab.training.feed import feed
+from nnlab.training.feed import fit_arguments, targets
+from nnlab.training.hooks import Hooks, hooks_for
+from nnlab.training.schedules import per_step_rate
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,17 @@ class RunResult:
     status: RunStatus
     summary: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a run reports, beyond what its spec trains: extra callbacks, progress, provenance."""
+
+    extra_callbacks: Sequence[keras.callbacks.Callback] = ()
+    verbose: bool = True
+    stream: IO[str] | None = None
+    command: Sequence[str] | None = None
+    config_file: str | None = None
 
 
 def run(
@@ -62,39 +75,52 @@ def run(
 ) -> RunResult:
     """Train `spec` on `dataset` and write the complete run folder `folder` (which must exist).
 
+    Args:
+        extra_callbacks: Keras callbacks to run beside nnlab's own.
+        verbose, stream: progress lines, to `stream` (default standard error).
+        command, config_file: recorded in run.json.
+
     Raises:
         ConfigError: the device or a Keras object was rejected; nothing was written.
         KeyboardInterrupt: after recording the run as interrupted.
     """
-    placement = _set_global_state(spec, config_file)
-    with placement.strategy.scope():
-        model = build_compiled(spec, dataset.input_shape, config_file or "")
-    write_yaml(folder.config, spec.to_dict())
-    record = RunRecord.start(folder, _facts(spec, dataset, placement, model, command, config_file))
-    logger = callbacks.MetricsLogger(folder.metrics)
-    guard = callbacks.DivergenceGuard()
+    how = Options(extra_callbacks, verbose, stream, command, config_file)
+    if spec.plan.backend != keras.config.backend():
+        raise BackendError(
+            f"this process runs Keras on {keras.config.backend()}, but the spec was planned for {spec.plan.backend}: select_backend(spec) before nnlab.training is imported, or start a new process"
+        )
+    placement = _set_global_state(spec, how.config_file)
+    with placement.scope():
+        compile_options = {"steps_per_execution": spec.plan.steps_per_execution, "jit_compile": spec.training.jit_compile}
+        model = build_compiled(spec, dataset.input_shape, how.config_file or "", learning_rate=per_step_rate(spec), **compile_options)
+        write_yaml(folder.config, spec.to_dict())
+        record = RunRecord.start(folder, _facts(spec, dataset, placement, model, how))
+        return _train(model, spec, dataset, folder, record, placement, how)
+
+
+def _train(model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, record: RunRecord, placement: Placement, how: Options) -> RunResult:
+    hooks = hooks_for(spec, dataset, folder, placement.strategy == "MirroredStrategy", list(how.extra_callbacks), how.stream, how.verbose)
     try:
         started = time.perf_counter()
-        stopper = _fit(model, spec, dataset, folder, [logger, guard, *extra_callbacks], verbose, stream)
+        model.fit(**fit_arguments(spec, dataset), epochs=spec.training.epochs, callbacks=hooks.all(), verbose=0)
         fit_seconds = time.perf_counter() - started
-        if guard.diverged_epoch is not None:
-            message = f"the loss became NaN or infinite in epoch {guard.diverged_epoch}"
-            _plot_partial(spec, folder, logger)
-            record.finish(RunStatus.DIVERGED, diverged_epoch=guard.diverged_epoch, error=message, epochs_completed=len(logger.rows))
-            return RunResult(folder, RunStatus.DIVERGED, error=message)
-        summary = _evaluate(model, spec, dataset, logger, stopper, folder, fit_seconds)
+        if hooks.diverged_epoch is not None:
+            return _diverged(spec, folder, record, hooks)
+        summary = _evaluate(model, spec, dataset, hooks, folder, fit_seconds)
         if spec.output.model:
             model.save(folder.model)
-        record.finish(RunStatus.COMPLETED, epochs_completed=len(logger.rows), fit_seconds=round(fit_seconds, 3))
+        record.finish(RunStatus.COMPLETED, epochs_completed=len(hooks.logger.rows), fit_seconds=round(fit_seconds, 3))
+        if spec.output.tensorboard:  # TensorBoard's HParams tab; a failure there never changes the run's status
+            try_write_hparams(folder)
         return RunResult(folder, RunStatus.COMPLETED, summary)
     except KeyboardInterrupt:
-        _plot_partial(spec, folder, logger)
-        record.finish(RunStatus.INTERRUPTED, epochs_completed=len(logger.rows), error="interrupted (Ctrl-C or SIGTERM)")
+        _plot_partial(spec, folder, hooks)
+        record.finish(RunStatus.INTERRUPTED, epochs_completed=len(hooks.logger.rows), error="interrupted (Ctrl-C or SIGTERM)")
         raise
     except Exception as error:  # noqa: BLE001  the run failed: record why, keep what was done
         write_text(folder.error, traceback.format_exc())
         message = f"{type(error).__name__}: {error}".strip()
-        record.finish(RunStatus.FAILED, epochs_completed=len(logger.rows), error=message)
+        record.finish(RunStatus.FAILED, epochs_completed=len(hooks.logger.rows), error=message)
         return RunResult(folder, RunStatus.FAILED, error=message)
 
 
@@ -103,74 +129,89 @@ def _set_global_state(spec: Spec, config_file: str | None) -> Placement:
 
     - `clear_session`: fresh layer names and graphs for every run in a process;
     - the seed: Python's, NumPy's and the backend's generators;
-    - op determinism: the same seed gives the same metrics.csv on a CPU;
+    - op determinism only when asked (`training.deterministic`): on a CPU the same
+      seed repeats a run exactly without it (tests/test_fast_path.py), and on
+      TensorFlow it would switch XLA's auto mode off;
     - the device placement (a missing GPU is the config's problem).
     """
     keras.backend.clear_session()
-    keras.utils.set_random_seed(spec.seed)
-    tf.config.experimental.enable_op_determinism()
+    keras.utils.set_random_seed(spec.seed)  # on JAX, TensorFlow is hidden from Keras: no tf.random
+    if spec.training.deterministic:
+        _enable_op_determinism()
     try:
         return place(spec.device)
     except DeviceError as error:
         raise ConfigError([Problem("device", str(error), config_file or "<config>")]) from None
 
 
-def _fit(
-    model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, hooks: list[keras.callbacks.Callback], verbose: bool, stream: IO[str] | None
-) -> keras.callbacks.EarlyStopping | None:
-    training = spec.training
-    train_data = feed(dataset.x_train, _targets(dataset.y_train, spec), training.batch_size, shuffle=training.shuffle, seed=spec.seed)
-    val_data = None
-    if dataset.x_val is not None and dataset.y_val is not None:
-        val_data = feed(dataset.x_val, _targets(dataset.y_val, spec), training.batch_size)
-    if spec.output.tensorboard:
-        hooks.append(keras.callbacks.TensorBoard(log_dir=str(folder.tensorboard)))
-    stopper = keras.callbacks.EarlyStopping(**training.early_stopping) if training.early_stopping else None
-    if stopper is not None:
-        hooks.append(stopper)
-    if verbose:
-        hooks.append(callbacks.Progress(training.epochs, spec.plan.steps_per_epoch, stream))
-    model.fit(train_data, validation_data=val_data, epochs=training.epochs, callbacks=hooks, verbose=0, shuffle=False)
-    return stopper
+def _enable_op_determinism() -> None:
+    if keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
 
 
-def _targets(y: np.ndarray, spec: Spec) -> np.ndarray:
-    """Labels as the loss wants them: one-hot vectors, int32 classes, or float32 values."""
-    if spec.plan.one_hot:
-        return keras.utils.to_categorical(y, spec.plan.num_classes).astype("float32")
-    if spec.plan.task == CLASSIFICATION:
-        return y.astype("int32", copy=False)
-    return y.astype("float32", copy=False)
+def _diverged(spec: Spec, folder: RunFolder, record: RunRecord, hooks: Hooks) -> RunResult:
+    """A diverged run keeps its epochs, plots and findings; it has no test metrics."""
+    assert hooks.guard is not None and hooks.diverged_epoch is not None
+    epoch, last = hooks.diverged_epoch, hooks.guard.last_finite_loss
+    message = f"the loss became NaN, infinite or {hooks.guard.GROWTH:g} times its start in epoch {epoch}" + (
+        f" (last finite loss {last:.4g})" if last is not None else ""
+    )
+    summary: dict[str, Any] = summarize(hooks.logger.rows, "loss", {"loss": "min"}) if hooks.logger.rows else {}
+    summary["findings"] = [f.to_dict() for f in [*_findings(spec, hooks), findings.diverged(epoch, last)]]
+    write_json(folder.summary, summary)
+    _plot_partial(spec, folder, hooks)
+    record.finish(RunStatus.DIVERGED, diverged_epoch=epoch, last_finite_loss=last, error=message, epochs_completed=len(hooks.logger.rows))
+    return RunResult(folder, RunStatus.DIVERGED, summary, error=message)
 
 
-def _evaluate(
-    model: keras.Model,
-    spec: Spec,
-    dataset: Dataset,
-    logger: callbacks.MetricsLogger,
-    stopper: keras.callbacks.EarlyStopping | None,
-    folder: RunFolder,
-    fit_seconds: float,
-) -> dict[str, Any]:
-    """Test metrics, summary.json and the plots of a completed run."""
-    test_data = feed(dataset.x_test, _targets(dataset.y_test, spec), spec.training.batch_size)
-    test = {key: float(value) for key, value in model.evaluate(test_data, verbose=0, return_dict=True).items()}
+def _findings(spec: Spec, hooks: Hooks) -> list[findings.Finding]:
+    diagnostics = hooks.diagnostics.rows if hooks.diagnostics is not None else []
+    return findings.find(hooks.logger.rows, diagnostics, spec.plan.num_classes)
+
+
+def _evaluate(model: keras.Model, spec: Spec, dataset: Dataset, hooks: Hooks, folder: RunFolder, fit_seconds: float) -> dict[str, Any]:
+    """Test metrics, summary.json (with findings) and the plots of a completed run."""
+    batch_size = spec.training.batch_size
+    results = model.evaluate(dataset.x_test, targets(dataset.y_test, spec), batch_size=batch_size, verbose=0, return_dict=True)
     monitor = (spec.training.early_stopping or {}).get("monitor", "val_loss")
-    summary = summarize(logger.rows, monitor, metric_directions(model))
-    summary.update(test=test, params={"total": int(model.count_params()), "trainable": _trainable(model)}, fit_seconds=round(fit_seconds, 3))
-    if stopper is not None and stopper.stopped_epoch > 0:
-        summary["stopped_early"] = {"epoch": len(logger.rows), "restored_best_weights": bool(stopper.restore_best_weights and stopper.best_weights is not None)}
+    summary = summarize(hooks.logger.rows, monitor, metric_directions(model))
+    summary.update(test={key: float(value) for key, value in results.items()}, params={"total": int(model.count_params()), "trainable": _trainable(model)})
+    summary["fit_seconds"] = round(fit_seconds, 3)
+    stopped = _stopped_early(hooks)
+    if stopped:
+        summary["stopped_early"] = stopped
+    summary["findings"] = [finding.to_dict() for finding in _findings(spec, hooks)]
     write_json(folder.summary, summary)
     if spec.output.plots:
-        plots.plot_curves(logger.rows, folder.plots, title=spec.name)
+        _plot(spec, folder, hooks)
         if dataset.task == CLASSIFICATION:
             names = dataset.class_names or [str(i) for i in range(dataset.num_classes or 0)]
-            plots.plot_confusion_matrix(dataset.y_test, predict_classes(model, test_data), names, folder.plots / "confusion_matrix.png", title=spec.name)
+            predicted = predict_classes(model, dataset.x_test, batch_size)
+            plots.plot_confusion_matrix(dataset.y_test, predicted, names, folder.plots / "confusion_matrix.png", title=spec.name)
     return summary
 
 
-def predict_classes(model: keras.Model, data: tf.data.Dataset) -> np.ndarray:
-    scores = model.predict(data.map(lambda x, y: x), verbose=0)
+def _stopped_early(hooks: Hooks) -> dict[str, Any] | None:
+    if hooks.time_limit is not None and hooks.time_limit.reached:
+        return {"by": "time_limit", "epoch": len(hooks.logger.rows)}
+    stopper = hooks.stopper
+    if stopper is not None and stopper.stopped_epoch > 0:
+        restored = stopper.best_epoch + 1 if stopper.restore_best_weights and stopper.best_weights is not None else None
+        return {"by": "early_stopping", "epoch": len(hooks.logger.rows), "restored_best_weights": restored is not None, "restored_epoch": restored}
+    return None
+
+
+def _plot(spec: Spec, folder: RunFolder, hooks: Hooks) -> None:
+    plots.plot_curves(hooks.logger.rows, folder.plots, title=spec.name)
+    plots.plot_learning_rate(hooks.logger.rows, folder.plots, title=spec.name)
+    if hooks.diagnostics is not None:
+        plots.plot_diagnostics(hooks.diagnostics.rows, folder.plots, title=spec.name)
+
+
+def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    scores = model.predict(x, batch_size=batch_size, verbose=0)
     if scores.shape[-1] == 1:  # one sigmoid (or logit) unit: threshold in the middle
         threshold = 0.5 if np.all((scores >= 0) & (scores <= 1)) else 0.0
         return (scores[:, 0] > threshold).astype("int32")
@@ -181,14 +222,15 @@ def _trainable(model: keras.Model) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def _plot_partial(spec: Spec, folder: RunFolder, logger: callbacks.MetricsLogger) -> None:
+def _plot_partial(spec: Spec, folder: RunFolder, hooks: Hooks) -> None:
     """Plots of the epochs a stopped run did finish; they never hide the final status."""
-    if logger.rows and spec.output.plots:
+    if hooks.logger.rows and spec.output.plots:
         with contextlib.suppress(Exception):  # a plot failure must not lose the run's status
-            plots.plot_curves(logger.rows, folder.plots, title=spec.name)
+            _plot(spec, folder, hooks)
 
 
-def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Model, command: Sequence[str] | None, config_file: str | None) -> dict[str, Any]:
+def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Model, how: Options) -> dict[str, Any]:
+    config_file = how.config_file
     return {
         "name": spec.name,
         "seed": spec.seed,
@@ -198,9 +240,11 @@ def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Mode
         "backend": keras.config.backend(),
         "data": {**dataset.describe(), "one_hot": spec.plan.one_hot},
         "steps_per_epoch": spec.plan.steps_per_epoch,
+        "steps_per_execution": spec.plan.steps_per_execution,
+        "diagnostics": spec.training.diagnostics and placement.strategy != "MirroredStrategy",
         "params": int(model.count_params()),
-        **provenance(command),
+        **provenance(how.command),
     }
 
 
-__all__ = ["RunResult", "run"]
+__all__ = ["Options", "RunResult", "run"]
