@@ -1,9 +1,9 @@
 """How to split a machine's cores among sweep workers: N workers of one thread, or one worker of N threads?
 
 The same sweep runs both ways, alternating, for the digits MLP and the
-Fashion-MNIST MLP (on a subset); the wall-clock seconds of the whole
-`nnlab sweep` command (worker start-up included) are reported as medians,
-with the ratio. `nnlab.sweep.resources.layout` takes its default from these
+Fashion-MNIST MLP (on a subset), on each Keras backend; the wall-clock seconds
+of the whole `nnlab sweep` command (worker start-up included) are reported as
+medians, with the ratio. `nnlab.sweep.resources.layout` takes its default from these
 numbers (the README has them):
 
     python bench/sweep_workers.py [--quick]
@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 FASHION = Path("/usr/share/datasets/fashion-mnist")
+BACKENDS = ("tensorflow", "jax")
 
 MODELS = {
     "digits MLP": f"""
@@ -64,7 +65,7 @@ def time_sweep(sweep: Path, runs: Path, workers: int, threads: int, overrides: l
 
 
 def measure(quick: bool) -> dict[str, dict[str, float]]:
-    """Median seconds of each layout for each model, alternating; quick: one round, fewer trials and epochs."""
+    """Median seconds of each layout for each model and backend, alternating; quick: one round, fewer trials and epochs."""
     cores = 2 if quick else max(2, len(os.sched_getaffinity(0)))
     rounds = 1 if quick else 3
     overrides = ["sweep.repeats=1", "training.epochs=2"] if quick else []
@@ -75,13 +76,14 @@ def measure(quick: bool) -> dict[str, dict[str, float]]:
                 continue
             sweep = Path(tmp) / "sweep.yaml"
             sweep.write_text(text)
-            samples: dict[str, list[float]] = {name: [] for name in layouts(cores)}
-            for _ in range(rounds):
-                for name, (workers, threads) in layouts(cores).items():
-                    samples[name].append(time_sweep(sweep, Path(tmp) / "runs", workers, threads, overrides))
-            medians = {name: statistics.median(values) for name, values in samples.items()}
-            first, second = medians.values()
-            results[model] = {**medians, "ratio": first / second}
+            for backend in BACKENDS:
+                samples: dict[str, list[float]] = {name: [] for name in layouts(cores)}
+                for _ in range(rounds):
+                    for name, (workers, threads) in layouts(cores).items():
+                        samples[name].append(time_sweep(sweep, Path(tmp) / "runs", workers, threads, [*overrides, f"backend={backend}"]))
+                medians = {name: statistics.median(values) for name, values in samples.items()}
+                first, second = medians.values()
+                results[f"{model}, {backend}"] = {**medians, "ratio": first / second}
     return results
 
 
@@ -91,7 +93,7 @@ def main() -> None:
     results = measure(parser.parse_args().quick)
     for model, row in results.items():
         names = [name for name in row if name != "ratio"]
-        print(f"{model:<30} " + "  ".join(f"{name}: {row[name]:6.1f} s" for name in names) + f"  ratio {row['ratio']:.2f}")
+        print(f"{model:<40} " + "  ".join(f"{name}: {row[name]:6.1f} s" for name in names) + f"  ratio {row['ratio']:.2f}")
 
 
 if __name__ == "__main__":
