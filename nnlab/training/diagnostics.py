@@ -40,7 +40,8 @@ class Diagnostics(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._writer = EventWriter(self.tensorboard / "diagnostics") if self.tensorboard else None
-        self._record(0)
+        if not self.rows:  # epoch 0 once: phases and resumption call fit again
+            self._record(0)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._record(epoch + 1)
@@ -132,6 +133,8 @@ def _activation_stats(name: str, z: Any, out: Any, is_output: bool) -> Row:
 def layer_gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     """The gradient norm of the loss on (x, y) for each layer's trainable weights (no regularization penalties)."""
     loss = keras.losses.get(model.loss) if isinstance(model.loss, (str, dict)) else model.loss
+    if y.ndim == 1 and model.output_shape[-1] == 1:  # one sigmoid unit: the loss functions want (n, 1) targets, as compile's wrapper makes them
+        y = y.reshape(-1, 1)
     grads = _jax_gradients(model, loss, x, y) if keras.config.backend() == "jax" else _tf_gradients(model, loss, x, y)
     index = {id(variable): i for i, variable in enumerate(model.trainable_variables)}
     norms = {}
