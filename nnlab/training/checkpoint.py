@@ -1,4 +1,4 @@
-"""What a run keeps after every epoch to be resumed exactly: weights, optimizer state, random state, epoch.
+"""What a run keeps after its epochs to be resumed exactly: weights, optimizer state, random state, epoch.
 
 `checkpoint/` holds `epoch-NNNNNN.weights.h5` (the model's weights and its
 optimizer's state, as Keras saves them), `epoch-NNNNNN.state.npz` (the state of
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 from nnlab.runs.atomic import write_json
 
 INDEX = "checkpoint.json"
+MIN_SECONDS = 1.0  # at most one checkpoint a second: an interrupted run loses at most a second of training
 
 
 class Checkpoint(keras.callbacks.Callback):
@@ -36,6 +38,7 @@ class Checkpoint(keras.callbacks.Callback):
         super().__init__()
         self.folder = Path(folder)
         self.pending: tuple[Any, Any] | None = None  # NumPy's and Python's generator states to put back
+        self._saved = -MIN_SECONDS
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.pending is not None:
@@ -45,7 +48,10 @@ class Checkpoint(keras.callbacks.Callback):
             self.pending = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        save(self.model, self.folder, epoch + 1)
+        now = time.monotonic()
+        if now - self._saved >= MIN_SECONDS:  # epochs of milliseconds (digits) would spend most of their time saving
+            save(self.model, self.folder, epoch + 1)
+            self._saved = time.monotonic()
 
 
 def save(model: keras.Model, folder: Path, epoch: int) -> None:
