@@ -18,7 +18,7 @@ from nnlab.config import output, schema
 from nnlab.config.checker import Checker
 from nnlab.config.source import Source, apply_overrides, read
 from nnlab.config.spec import Spec, resolve
-from nnlab.errors import ConfigError
+from nnlab.errors import ConfigError, Problem
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def prepare_source(source: Source, *, load: Loader = datasets.load) -> Experimen
         chk.fail(tuple(error.key.split(".")), str(error))
         chk.raise_if_failed()
         raise  # unreachable: raise_if_failed raised
-    if spec.model.layers and all(spec.model.layers):
+    if (spec.model.layers and all(spec.model.layers)) or spec.model.base:
         output.check(chk, spec, dataset)
     chk.raise_if_failed()
     spec = replace(spec, loss=output.resolve_loss(spec, dataset), metrics=output.resolve_metrics(spec, dataset))
@@ -80,4 +80,43 @@ def select_backend(spec: Spec) -> None:
     os.environ[schema.CHOICE] = spec.plan.backend
 
 
-__all__ = ["ConfigError", "Experiment", "prepare", "prepare_source", "select_backend"]
+RESUMABLE = ("interrupted", "stale", "failed")
+
+
+def prepare_resume(folder: str | Path) -> Experiment:
+    """The experiment of a run folder to continue: its config.yaml, checked again, and its data.
+
+    A run can be resumed when it was interrupted, its process died (stale), it
+    failed, or a time limit stopped it; its config must still validate and be the
+    one the run started with. The backend is the one the run used.
+
+    Raises:
+        ConfigError: one line saying why the folder cannot be resumed.
+    """
+    from nnlab.runs.read import DAMAGED, read_run
+
+    path = Path(folder)
+    if not (path / "run.json").is_file():
+        raise ConfigError([Problem("", "not a run folder (no run.json): --resume takes a folder that nnlab train wrote", str(path))])
+    existing = read_run(path)
+    stopped_by_time = existing.status == "completed" and (existing.summary or {}).get("stopped_early", {}).get("by") == "time_limit"
+    if existing.status == DAMAGED:
+        raise ConfigError([Problem("", f"cannot be resumed: the run folder is damaged ({existing.problem})", str(path))])
+    if existing.status not in RESUMABLE and not stopped_by_time:
+        why = {
+            "completed": "it completed",
+            "diverged": "it diverged (resuming would diverge again)",
+            "running": f"it is still running (pid {existing.record.get('pid')})",
+        }
+        raise ConfigError([Problem("", f"cannot be resumed: {why.get(existing.status, existing.status)}", str(path))])
+    if existing.record.get("backend") in schema.BACKENDS:
+        os.environ[schema.CHOICE] = existing.record["backend"]
+    experiment = prepare(path / "config.yaml")
+    if experiment.spec.fingerprint() != existing.record.get("fingerprint"):
+        raise ConfigError(
+            [Problem("", "cannot be resumed: config.yaml was changed after the run started (its fingerprint differs)", str(path / "config.yaml"))]
+        )
+    return experiment
+
+
+__all__ = ["ConfigError", "Experiment", "prepare", "prepare_resume", "prepare_source", "select_backend"]

@@ -9,8 +9,10 @@ from nnlab.data import REGISTRY
 from nnlab.errors import ConfigError
 from nnlab.experiment import prepare
 
-# Experiment configs only: sweep files (a sweep: section) are checked trial by trial in test_sweep_cli.
-CONFIGS = [path for path in sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml")) if "sweep" not in yaml.safe_load(path.read_text())]
+# Experiment configs only: sweep files (a sweep: section or a base:) are checked trial by trial in test_sweep_cli.
+CONFIGS = [
+    path for path in sorted(Path(__file__).parent.parent.joinpath("configs").rglob("*.yaml")) if not {"sweep", "base"} & set(yaml.safe_load(path.read_text()))
+]
 MODEL = {"layers": [{"type": "Dense", "units": 8, "activation": "relu"}, {"type": "Dense", "units": 3, "activation": "softmax"}]}
 
 
@@ -84,7 +86,7 @@ def _available(config: Path) -> bool:
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
-def test_shipped_configs_are_valid_where_their_data_is(config):
+def test_shipped_configs_are_valid_where_their_data_is(config, runs_with_task_a):
     if not _available(config):
         pytest.skip(f"{config.name}: its data is not on this machine")
     prepare(config)

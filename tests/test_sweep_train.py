@@ -121,7 +121,7 @@ def test_trials_write_cheap_outputs_by_default(worker_killed):
     trial = next(path for path in (folder / "trials").iterdir() if (path / "summary.json").exists())
     names = {p.name for p in trial.iterdir()}
     assert {"config.yaml", "metrics.csv", "run.json", "summary.json"} <= names
-    assert not {"plots", "tensorboard", "model.keras"} & names
+    assert not {"plots", "tensorboard", "model.keras", "checkpoint"} & names
 
 
 def test_the_parent_process_never_imports_tensorflow(worker_killed):

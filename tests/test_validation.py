@@ -126,16 +126,16 @@ def test_show_output_round_trips(write_config, tiny):
     assert again == config
 
 
-# Experiment configs only: sweep files (a sweep: section) are checked trial by trial in test_sweep_cli.
+# Experiment configs only: sweep files (a sweep: section or a base:) are checked trial by trial in test_sweep_cli.
 CONFIGS = [
     path
-    for path in sorted(__import__("pathlib").Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
-    if "sweep" not in yaml.safe_load(path.read_text())
+    for path in sorted(__import__("pathlib").Path(__file__).parent.parent.joinpath("configs").rglob("*.yaml"))
+    if not {"sweep", "base"} & set(yaml.safe_load(path.read_text()))
 ]
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
-def test_every_shipped_config_passes_the_schema_without_its_data(config):
+def test_every_shipped_config_passes_the_schema_without_its_data(config, runs_with_task_a):
     """Full validation (with data) is in test_data_config; this part needs no dataset files."""
     from nnlab.config.checker import Checker
     from nnlab.config.source import read

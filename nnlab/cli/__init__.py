@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 import nnlab
-from nnlab.cli import data, experiment, report, signals, sweep
+from nnlab.cli import data, evaluate, experiment, report, signals, sweep
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Keras experiments as YAML: train, sweep and compare runs from the command line.",
 )
-for command in (experiment.train, sweep.sweep, experiment.validate, experiment.show, report.report):
+for command in (experiment.train, sweep.sweep, experiment.validate, experiment.show, report.report, evaluate.evaluate):
     app.command()(command)
 app.add_typer(data.data_app, name="data")
 

@@ -162,6 +162,8 @@ def layer_defaults(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]
 
 def layers(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> list[Any]:
     """The layers of a Sequential model, each a name or `{type: Dense, units: 10, ...}`."""
+    if done.get("base") and value in (MISSING, None, []):  # the base model alone, trained further
+        return []
     if value is MISSING:
         chk.fail(path, "missing; expected model: {layers: [...]}")
         return []

@@ -9,9 +9,10 @@ has no activation.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
-from nnlab.config import dynamics, schema
+from nnlab.config import dynamics, schema, transfer
 from nnlab.config.checker import Checker
 from nnlab.config.spec import ModelSpec, Plan, Spec
 from nnlab.data import CLASSIFICATION, Dataset
@@ -20,27 +21,36 @@ from nnlab.errors import describe
 PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid", "log_softmax"}
 
 
-def output_layer(model: ModelSpec) -> tuple[int, dict[str, Any]] | None:
-    """The index and spec of the last layer with `units`: the one that shapes the output."""
-    for index in range(len(model.layers) - 1, -1, -1):
-        layer = model.layers[index]
-        if layer and "units" in layer:
-            return index, layer
+def stacked_layers(model: ModelSpec) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Every layer of the model with the config path that names it: the base's kept layers, then `model.layers`."""
+    stacked: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    if model.base:
+        base = transfer.read_base(Path(model.base.get("path") or Path(model.base["run"]) / "model.keras"))
+        stacked += [(("model", "base"), {"type": layer["class_name"], **layer["config"]}) for layer in base.kept(model.base["drop_top"])]
+    return stacked + [(("model", "layers", index), layer) for index, layer in enumerate(model.layers) if layer]
+
+
+def output_layer(model: ModelSpec) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """The path and spec of the last layer with `units`: the one that shapes the output."""
+    for path, layer in reversed(stacked_layers(model)):
+        if "units" in layer:
+            return path, layer
     return None
 
 
 def output_activation(model: ModelSpec) -> str | None:
     """The activation applied last: a trailing Activation layer's, else the output layer's own."""
-    found = output_layer(model)
-    if found is None:
+    layers = stacked_layers(model)
+    last = next((i for i in range(len(layers) - 1, -1, -1) if "units" in layers[i][1]), None)
+    if last is None:
         return None
-    index, layer = found
+    layer = layers[last][1]
     activation = layer.get("activation", model.defaults.get("activation"))
-    for later in model.layers[index + 1 :]:
-        if later and later["type"] in ("Activation", "Softmax"):
+    for _, later in layers[last + 1 :]:
+        if later["type"] in ("Activation", "Softmax"):
             activation = later.get("activation", "softmax")
     if isinstance(activation, dict):
-        activation = activation.get("type")
+        activation = activation.get("type") or activation.get("class_name")
     return None if activation in (None, "linear") else str(activation).lower()
 
 
@@ -54,11 +64,13 @@ def loss_name(loss: Any) -> str:
 
 def check(chk: Checker, spec: Spec, dataset: Dataset) -> None:
     """Report an output layer or loss that cannot fit the data."""
+    if spec.model.base:
+        _check_base(chk, spec, dataset)
     found = output_layer(spec.model)
     if found is None:
         return
-    index, layer = found
-    units, path = layer["units"], ("model", "layers", index, "units")
+    where, layer = found
+    units, path = layer["units"], where + (("units",) if where[1] == "layers" else ())
     loss = loss_name(spec.loss)
     if dataset.task == CLASSIFICATION:
         classes = dataset.num_classes
@@ -145,3 +157,15 @@ def check_backend(chk: Checker, spec: Spec) -> None:
         return
     for key in sorted(set(spec.training.tensorboard) - dynamics.TENSORBOARD_OWN):
         chk.fail(("training", "tensorboard", key), f"needs TensorFlow's summaries: set backend: tensorflow (this run would use {spec.plan.backend})")
+
+
+def _check_base(chk: Checker, spec: Spec, dataset: Dataset) -> None:
+    """The base model must take the data's input shape; `unfreeze` must name layers it keeps."""
+    base_config = spec.model.base or {}
+    base = transfer.read_base(Path(base_config.get("path") or Path(base_config["run"]) / "model.keras"))
+    if base.input_shape != dataset.input_shape:
+        chk.fail(
+            ("model", "base"),
+            f"the base model takes inputs of shape {base.input_shape}, but {dataset.name} gives {dataset.input_shape} (check data.preprocessing)",
+        )
+    transfer.check_unfreeze(chk, spec.training.phases, base.names(base_config["drop_top"]))

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nnlab.config import data_section, dynamics, objects, schema
+from nnlab.config import data_section, dynamics, objects, schema, transfer
 from nnlab.config.checker import Checker
 from nnlab.config.fields import as_dict, boolean, doc, fraction, from_dict, identity, integer, optional_integer, resolve_section, section
 
@@ -68,6 +68,10 @@ class DataSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class ModelSpec:
+    base: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc("A trained model to build on: {run: RUN_DIR or name} or {path: model.keras}, with drop_top (default 1) and freeze.", check=transfer.base),
+    )
     defaults: dict[str, Any] = field(
         default_factory=dict, metadata=doc("Arguments given to every layer that accepts them unless it sets its own.", check=objects.layer_defaults)
     )
@@ -76,12 +80,20 @@ class ModelSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingSpec:
+    __cross_checks__ = (transfer.epochs_or_phases,)
+
     epochs: int = field(default=10, metadata=doc("Passes over the training data. Default: 10.", check=integer(minimum=1)))
     batch_size: int = field(default=32, metadata=doc("Examples per gradient step. Default: 32.", check=integer(minimum=1)))
     shuffle: bool = field(default=True, metadata=doc("Reshuffle the training data every epoch (seeded). Default: true.", check=boolean()))
     early_stopping: dict[str, Any] | None = field(
         default=None,
         metadata=doc("Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.", check=objects.early_stopping),
+    )
+    phases: list[dict[str, Any]] | None = field(
+        default=None,
+        metadata=doc(
+            "Training in phases, one fit each: [{epochs: 4}, {epochs: 16, optimizer: {...}, unfreeze: all}]; epochs become their sum.", check=transfer.phases
+        ),
     )
     model_checkpoint: dict[str, Any] | None = field(
         default=None,
@@ -142,6 +154,12 @@ class OutputSpec:
     plots: bool = field(default=True, metadata=doc("Draw the curves and the confusion matrix into plots/. Default: true.", check=boolean(), identity=False))
     tensorboard: bool = field(default=True, metadata=doc("Write TensorBoard logs into tensorboard/. Default: true.", check=boolean(), identity=False))
     model: bool = field(default=True, metadata=doc("Save the trained model as model.keras. Default: true.", check=boolean(), identity=False))
+    checkpoint: bool = field(
+        default=True,
+        metadata=doc(
+            "Keep what resuming needs after every epoch (checkpoint/), removed when the run completes. Default: true.", check=boolean(), identity=False
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,7 +227,7 @@ class Spec:
     )
     plan: Plan = field(default_factory=Plan)  # derived by prepare: not a config key
 
-    __cross_checks__ = (schema.one_step_under_mirrored_strategy,)
+    __cross_checks__ = (schema.one_step_under_mirrored_strategy, schema.schedule_or_phases)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as a file holds it (config.yaml, `nnlab show`): reading it back gives this spec."""

@@ -67,6 +67,10 @@ class EventWriter:
     def _write(self, event: Any) -> None:
         self._records.write(event.SerializeToString())
 
+    @property
+    def closed(self) -> bool:
+        return bool(self._records.closed)
+
     def flush(self) -> None:
         self._records.flush()
 

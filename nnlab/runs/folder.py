@@ -51,6 +51,11 @@ class RunFolder:
         return self.path / "best.weights.h5"
 
     @property
+    def checkpoint(self) -> Path:
+        """What resuming needs, kept after every epoch until the run completes (`nnlab.training.checkpoint`)."""
+        return self.path / "checkpoint"
+
+    @property
     def diagnostics(self) -> Path:
         """Per-layer weights, gradients and activations, one row per epoch and layer."""
         return self.path / "diagnostics.csv"

@@ -36,6 +36,9 @@ def plot_curves(rows: Sequence[Row], folder: Path, title: str = "") -> list[Path
         validation = _column(rows, f"val_{name}")
         if np.isfinite(validation).any():
             ax.plot(epochs, validation, marker="o", markersize=3, label=f"validation {name}")
+        for epoch, phase in phase_starts(rows):
+            ax.axvline(epoch - 0.5, color="gray", linestyle="--", linewidth=1)
+            ax.annotate(f"phase {phase}", (epoch - 0.5, 1), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points", fontsize=8, color="gray")
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.set_title(f"{title}: {name}" if title else name, fontsize=10)
@@ -43,6 +46,17 @@ def plot_curves(rows: Sequence[Row], folder: Path, title: str = "") -> list[Path
         ax.legend()
         written.append(save(fig, folder / f"{name}.png"))
     return written
+
+
+def phase_starts(rows: Sequence[Row]) -> list[tuple[int, str]]:
+    """(first epoch, phase) of every phase after the first, from metrics.csv's `phase` column."""
+    starts, previous = [], None
+    for row in rows:
+        phase = row.get("phase")
+        if phase is not None and previous is not None and phase != previous:
+            starts.append((int(row[EPOCH]), str(phase)))
+        previous = phase
+    return starts
 
 
 def _column(rows: Sequence[Row], name: str) -> np.ndarray:
@@ -140,6 +154,6 @@ def save(fig: Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp.png")
     fig.tight_layout()
-    fig.savefig(tmp, dpi=DPI)
+    fig.savefig(tmp, dpi=DPI, pil_kwargs={"compress_level": 1})  # zlib's fastest: a run's plots cost a third less time
     tmp.replace(path)
     return path

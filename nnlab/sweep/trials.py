@@ -26,8 +26,9 @@ from nnlab.sweep.file import SWEEP_KEY, LocatedSource
 from nnlab.sweep.section import Section, check
 
 # Sweep trials write only what comparing them needs, unless the sweep file (or its base) says otherwise:
-# plots, TensorBoard logs and the saved model cost about a second per trial (bench/trial_overhead.py).
-CHEAP_OUTPUT = {"plots": False, "tensorboard": False, "model": False}
+# plots, TensorBoard logs and the saved model cost about a second per trial (bench/trial_overhead.py),
+# and per-epoch checkpoints serve nothing, since a sweep runs an interrupted trial again from the start.
+CHEAP_OUTPUT = {"plots": False, "tensorboard": False, "model": False, "checkpoint": False}
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class MetricsLogger(keras.callbacks.Callback):
         super().__init__()
         self.path = Path(path)
         self.rows: list[Row] = []
+        self.phase: int | None = None  # with training.phases: the phase column
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         self._started = time.perf_counter()
@@ -47,6 +48,8 @@ class MetricsLogger(keras.callbacks.Callback):
         row: Row = {"epoch": epoch + 1, **{key: float(value) for key, value in (logs or {}).items() if key != "learning_rate"}}
         row["learning_rate"] = current_learning_rate(self.model.optimizer)
         row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
+        if self.phase is not None:
+            row["phase"] = self.phase
         self.rows.append(row)
         write_metrics(self.path, self.rows)
 
@@ -99,7 +102,8 @@ class TimeLimit(keras.callbacks.Callback):
         self.reached = False
 
     def on_train_begin(self, logs: Logs = None) -> None:
-        self._started = time.perf_counter()
+        if not hasattr(self, "_started"):  # once per run: phases call fit several times
+            self._started = time.perf_counter()
 
     def on_train_batch_end(self, batch: int, logs: Logs = None) -> None:
         self._check()
@@ -125,6 +129,7 @@ class TensorBoardLogger(keras.callbacks.Callback):
         self.logdir, self.histogram_freq = Path(logdir), histogram_freq
 
     def on_train_begin(self, logs: Logs = None) -> None:
+        # Every fit (each phase, each resumption) gets event files of its own, continuing the steps.
         self._train, self._validation = EventWriter(self.logdir / "train"), EventWriter(self.logdir / "validation")
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:

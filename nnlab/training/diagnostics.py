@@ -13,6 +13,7 @@ Under a distribution strategy it is off (run.json says so).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ class Diagnostics(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._writer = EventWriter(self.tensorboard / "diagnostics") if self.tensorboard else None
-        self._record(0)
+        if not self.rows:  # epoch 0 once: phases and resumption call fit again
+            self._record(0)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._record(epoch + 1)
@@ -50,15 +52,17 @@ class Diagnostics(keras.callbacks.Callback):
             self._writer.close()
 
     def _record(self, epoch: int) -> None:
-        gradients = layer_gradient_norms(self.model, self.x, self.y)
-        activations = layer_activations(self.model, self.x)
+        if not hasattr(self, "_probe"):
+            self._probe = probe_for(self.model)
+        gradients, outputs = self._probe(self.x, self.y)
+        last = self.model.layers[-1]
         rows = []
         for layer in self.model.layers:
             if not layer.weights:
                 continue
             row: Row = {"epoch": epoch, "layer": layer.name, "kind": type(layer).__name__, "activation": activation_name(layer)}
             row.update(self._weights(layer), gradient_norm=gradients.get(layer.name))
-            row.update(activations.get(layer.name, {}))
+            row.update(_activation_stats(activation_name(layer), *outputs[layer.name], layer is last))
             rows.append(row)
         self.rows += rows
         write_diagnostics(self.path, self.rows)
@@ -88,15 +92,33 @@ def activation_name(layer: keras.layers.Layer) -> str:
     return getattr(activation, "__name__", "") if activation is not None else ""
 
 
-def layer_activations(model: keras.Model, x: np.ndarray) -> dict[str, Row]:
-    """Per layer with weights: activation statistics, dead and saturated units, and the output's confidence.
+Probe = Callable[[np.ndarray, np.ndarray], tuple[dict[str, float], dict[str, tuple[Any, Any]]]]
 
-    Runs the layers one after another eagerly (a Sequential model), computing each
-    layer's pre-activation with its activation set aside for the moment.
+
+def probe_for(model: keras.Model) -> Probe:
+    """A function of (x, y) giving each layer's gradient norm and its (pre-activation, output) arrays.
+
+    On JAX it is one compiled program (eager JAX compiles every operation the first
+    time it meets it, seconds for a small network); on TensorFlow it runs eagerly.
     """
-    stats: dict[str, Row] = {}
-    h: Any = keras.ops.convert_to_tensor(x)
-    last = model.layers[-1]
+    loss = keras.losses.get(model.loss) if isinstance(model.loss, (str, dict)) else model.loss
+    single_unit = model.output_shape[-1] == 1  # one sigmoid unit: the loss functions want (n, 1) targets, as compile's wrapper makes them
+    compute = _jax_probe(model, loss) if keras.config.backend() == "jax" else _tf_probe(model, loss)
+
+    def probe(x: np.ndarray, y: np.ndarray) -> tuple[dict[str, float], dict[str, tuple[Any, Any]]]:
+        grads, outputs = compute(x, y.reshape(-1, 1) if y.ndim == 1 and single_unit else y)
+        return _norms_by_layer(model, grads), outputs
+
+    return probe
+
+
+def forward(model: keras.Model, x: Any) -> dict[str, tuple[Any, Any]]:
+    """Each layer's (pre-activation or None, output), the layers run one after another (a Sequential model).
+
+    A layer's pre-activation is its output with its activation set aside for the moment.
+    """
+    outputs: dict[str, tuple[Any, Any]] = {}
+    h: Any = x
     for layer in model.layers:
         name = activation_name(layer)
         if name and name != "linear":
@@ -106,13 +128,11 @@ def layer_activations(model: keras.Model, x: np.ndarray) -> dict[str, Row]:
                 z = layer(h, training=False)
             finally:
                 layer.activation = activation
-            out = activation(z)
+            h = activation(z)
         else:
-            z, out = None, layer(h, training=False)
-        if layer.weights:
-            stats[layer.name] = _activation_stats(name, z, out, layer is last)
-        h = out
-    return stats
+            z, h = None, layer(h, training=False)
+        outputs[layer.name] = (z, h)
+    return outputs
 
 
 def _activation_stats(name: str, z: Any, out: Any, is_output: bool) -> Row:
@@ -129,10 +149,8 @@ def _activation_stats(name: str, z: Any, out: Any, is_output: bool) -> Row:
     return row
 
 
-def layer_gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """The gradient norm of the loss on (x, y) for each layer's trainable weights (no regularization penalties)."""
-    loss = keras.losses.get(model.loss) if isinstance(model.loss, (str, dict)) else model.loss
-    grads = _jax_gradients(model, loss, x, y) if keras.config.backend() == "jax" else _tf_gradients(model, loss, x, y)
+def _norms_by_layer(model: keras.Model, grads: list[Any]) -> dict[str, float]:
+    """The gradient norm of each layer's trainable weights (no regularization penalties)."""
     index = {id(variable): i for i, variable in enumerate(model.trainable_variables)}
     norms = {}
     for layer in model.layers:
@@ -142,22 +160,34 @@ def layer_gradient_norms(model: keras.Model, x: np.ndarray, y: np.ndarray) -> di
     return norms
 
 
-def _tf_gradients(model: keras.Model, loss: Any, x: np.ndarray, y: np.ndarray) -> list[Any]:
+def _tf_probe(model: keras.Model, loss: Any) -> Callable[[np.ndarray, np.ndarray], tuple[list[Any], dict[str, tuple[Any, Any]]]]:
     import tensorflow as tf
 
-    with tf.GradientTape() as tape:
-        value = keras.ops.mean(loss(y, model(x, training=False)))
-    return [g.numpy() if g is not None else np.zeros(v.shape) for g, v in zip(tape.gradient(value, model.trainable_variables), model.trainable_variables)]
+    def compute(x: np.ndarray, y: np.ndarray) -> tuple[list[Any], dict[str, tuple[Any, Any]]]:
+        with tf.GradientTape() as tape:
+            value = keras.ops.mean(loss(y, model(x, training=False)))
+        grads = [g if g is not None else np.zeros(v.shape) for g, v in zip(tape.gradient(value, model.trainable_variables), model.trainable_variables)]
+        return grads, forward(model, keras.ops.convert_to_tensor(x))
+
+    return compute
 
 
-def _jax_gradients(model: keras.Model, loss: Any, x: np.ndarray, y: np.ndarray) -> list[Any]:
+def _jax_probe(model: keras.Model, loss: Any) -> Callable[[np.ndarray, np.ndarray], tuple[list[Any], dict[str, tuple[Any, Any]]]]:
     import jax
 
-    trainable = [v.value for v in model.trainable_variables]
-    non_trainable = [v.value for v in model.non_trainable_variables]
-
-    def value(weights: list[Any]) -> Any:
-        predictions, _ = model.stateless_call(weights, non_trainable, x, training=False)
+    def value(trainable: list[Any], non_trainable: list[Any], x: Any, y: Any) -> Any:
+        predictions, _ = model.stateless_call(trainable, non_trainable, x, training=False)
         return keras.ops.mean(loss(y, predictions))
 
-    return [np.asarray(g) for g in jax.grad(value)(trainable)]
+    def compute(trainable: list[Any], non_trainable: list[Any], x: Any, y: Any) -> tuple[list[Any], dict[str, tuple[Any, Any]]]:
+        mapping = list(zip(model.trainable_variables, trainable)) + list(zip(model.non_trainable_variables, non_trainable))
+        with keras.StatelessScope(state_mapping=mapping):
+            outputs = forward(model, x)
+        return jax.grad(value)(trainable, non_trainable, x, y), outputs
+
+    compiled = jax.jit(compute)
+
+    def run(x: np.ndarray, y: np.ndarray) -> tuple[list[Any], dict[str, tuple[Any, Any]]]:
+        return compiled([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables], x, y)
+
+    return run

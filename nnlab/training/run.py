@@ -13,6 +13,7 @@ process: it resets Keras's global state first.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import time
 import traceback
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ from nnlab.runs.hparams import try_write_hparams
 from nnlab.runs.metrics import summarize
 from nnlab.runs.provenance import provenance
 from nnlab.runs.record import RunRecord, RunStatus
+from nnlab.training import checkpoint
 from nnlab.training.backend import BackendError
 from nnlab.training.build import build_compiled, metric_directions
 from nnlab.training.device import DeviceError, Placement, place
@@ -67,6 +69,7 @@ def run(
     dataset: Dataset,
     folder: RunFolder,
     *,
+    resume: bool = False,
     extra_callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: bool = True,
     stream: IO[str] | None = None,
@@ -76,6 +79,8 @@ def run(
     """Train `spec` on `dataset` and write the complete run folder `folder` (which must exist).
 
     Args:
+        resume: continue the run already in `folder` from its checkpoint (its
+            last completed epoch), keeping its metrics, logs and record.
         extra_callbacks: Keras callbacks to run beside nnlab's own.
         verbose, stream: progress lines, to `stream` (default standard error).
         command, config_file: recorded in run.json.
@@ -93,35 +98,99 @@ def run(
     with placement.scope():
         compile_options = {"steps_per_execution": spec.plan.steps_per_execution, "jit_compile": spec.training.jit_compile}
         model = build_compiled(spec, dataset.input_shape, how.config_file or "", learning_rate=per_step_rate(spec), **compile_options)
-        write_yaml(folder.config, spec.to_dict())
-        record = RunRecord.start(folder, _facts(spec, dataset, placement, model, how))
-        return _train(model, spec, dataset, folder, record, placement, how)
+        if resume:
+            record = RunRecord.reopen(folder, from_epoch=checkpoint.saved_epoch(folder.checkpoint))
+        else:
+            write_yaml(folder.config, spec.to_dict())
+            record = RunRecord.start(folder, _facts(spec, dataset, placement, model, how))
+        return _train(model, spec, dataset, folder, record, placement, how, resume)
 
 
-def _train(model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, record: RunRecord, placement: Placement, how: Options) -> RunResult:
+def phase_spans(spec: Spec) -> list[tuple[int, int, dict[str, Any]]]:
+    """(first epoch, end epoch, phase) of each phase; a run without phases is one phase of `training.epochs`."""
+    spans, first = [], 0
+    for phase in spec.training.phases or [{"epochs": spec.training.epochs}]:
+        spans.append((first, first + phase["epochs"], phase))
+        first += phase["epochs"]
+    return spans
+
+
+def _train(
+    model: keras.Model, spec: Spec, dataset: Dataset, folder: RunFolder, record: RunRecord, placement: Placement, how: Options, resume: bool
+) -> RunResult:
     hooks = hooks_for(spec, dataset, folder, placement.strategy == "MirroredStrategy", list(how.extra_callbacks), how.stream, how.verbose)
+    fit_seconds = float(record.data.get("fit_seconds") or 0) if resume else 0.0
     try:
-        started = time.perf_counter()
-        model.fit(**fit_arguments(spec, dataset), epochs=spec.training.epochs, callbacks=hooks.all(), verbose=0)
-        fit_seconds = time.perf_counter() - started
+        start, entered = _resume(model, spec, folder, hooks) if resume else (0, 0)
+        for index, (first, end, phase) in enumerate(phase_spans(spec)):
+            if end <= start:
+                continue
+            if index != entered and (index or _changes_model(phase)):
+                _enter_phase(model, spec, index)
+            hooks.logger.phase = index + 1 if spec.training.phases else None
+            started = time.perf_counter()
+            model.fit(**fit_arguments(spec, dataset, max(first, start), end), initial_epoch=max(first, start), epochs=end, callbacks=hooks.all(), verbose=0)
+            fit_seconds += time.perf_counter() - started
+            if hooks.stopped():
+                break
         if hooks.diverged_epoch is not None:
             return _diverged(spec, folder, record, hooks)
         summary = _evaluate(model, spec, dataset, hooks, folder, fit_seconds)
         if spec.output.model:
             model.save(folder.model)
+        shutil.rmtree(folder.checkpoint, ignore_errors=True)  # a completed run needs no resuming
         record.finish(RunStatus.COMPLETED, epochs_completed=len(hooks.logger.rows), fit_seconds=round(fit_seconds, 3))
         if spec.output.tensorboard:  # TensorBoard's HParams tab; a failure there never changes the run's status
             try_write_hparams(folder)
         return RunResult(folder, RunStatus.COMPLETED, summary)
     except KeyboardInterrupt:
         _plot_partial(spec, folder, hooks)
-        record.finish(RunStatus.INTERRUPTED, epochs_completed=len(hooks.logger.rows), error="interrupted (Ctrl-C or SIGTERM)")
+        record.finish(
+            RunStatus.INTERRUPTED, epochs_completed=len(hooks.logger.rows), fit_seconds=round(fit_seconds, 3), error="interrupted (Ctrl-C or SIGTERM)"
+        )
         raise
     except Exception as error:  # noqa: BLE001  the run failed: record why, keep what was done
         write_text(folder.error, traceback.format_exc())
         message = f"{type(error).__name__}: {error}".strip()
-        record.finish(RunStatus.FAILED, epochs_completed=len(hooks.logger.rows), error=message)
+        record.finish(RunStatus.FAILED, epochs_completed=len(hooks.logger.rows), fit_seconds=round(fit_seconds, 3), error=message)
         return RunResult(folder, RunStatus.FAILED, error=message)
+
+
+def _resume(model: keras.Model, spec: Spec, folder: RunFolder, hooks: Hooks) -> tuple[int, int]:
+    """Load the checkpoint into the model as the phase that saved it had compiled it.
+
+    Returns the epoch to continue from and the phase the model is now in; the
+    rows the run wrote after its checkpoint are taken back.
+    """
+    start = checkpoint.saved_epoch(folder.checkpoint)
+    hooks.resume_from(start, folder)
+    if not start:
+        return 0, 0
+    saved = next(index for index, (first, end, _) in enumerate(phase_spans(spec)) if first < start <= end)
+    if saved or _changes_model(phase_spans(spec)[0][2]):
+        _enter_phase(model, spec, saved)
+    if hooks.checkpoint is None:
+        raise RuntimeError(f"{folder}: output.checkpoint is off, so the run has nothing to resume from")
+    checkpoint.restore(model, folder.checkpoint, hooks.checkpoint)
+    return start, saved
+
+
+def _changes_model(phase: dict[str, Any]) -> bool:
+    return "optimizer" in phase or "unfreeze" in phase
+
+
+def _enter_phase(model: keras.Model, spec: Spec, index: int) -> None:
+    """Make phase `index`'s layers trainable and recompile with its optimizer (a fresh one), as the lesson does."""
+    from nnlab.training.build import build, set_trainable
+
+    phases = spec.training.phases or [{}]
+    base_layers = model.layers[: len(model.layers) - len(spec.model.layers)]
+    for phase in phases[: index + 1]:
+        set_trainable(base_layers, phase.get("unfreeze", False), trainable=True)
+    optimizer = build("optimizer", phases[index].get("optimizer") or spec.optimizer)
+    metrics = [build("metric", metric) for metric in spec.metrics]
+    loss = build("loss", spec.loss)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, steps_per_execution=spec.plan.steps_per_execution, jit_compile=spec.training.jit_compile)
 
 
 def _set_global_state(spec: Spec, config_file: str | None) -> Placement:
