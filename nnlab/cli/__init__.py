@@ -9,12 +9,15 @@ Exit codes (`nnlab.errors.ExitCode`): 0 success; 1 a run failed or diverged;
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
+import click
 import typer
 
 import nnlab
 from nnlab.cli import data, experiment, signals
+from nnlab.errors import ExitCode
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -43,7 +46,15 @@ def main_options(
 def main() -> None:
     """Console entry point: SIGTERM interrupts like Ctrl-C from the first second on (exit 130)."""
     signals.install()
-    app()
+    try:
+        code = app(standalone_mode=False)
+    except click.exceptions.Abort:  # Ctrl-C or SIGTERM before a run started (imports, data): nothing to record
+        typer.echo("interrupted", err=True)
+        code = ExitCode.INTERRUPTED
+    except click.exceptions.ClickException as error:  # a usage error: click's own message and exit code
+        error.show()
+        code = error.exit_code
+    sys.exit(code or 0)
 
 
 __all__ = ["app", "main"]

@@ -7,27 +7,34 @@ inside the function, after the config has been checked.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from nnlab.cli.common import ConfigFile, Debug, Overrides, fail, prepare
+from nnlab.cli.common import AllowExternalCode, ConfigFile, Debug, Overrides, fail, prepare, say
+from nnlab.config.source import relocate
 from nnlab.errors import ConfigError, ExitCode
+from nnlab.runs.folder import RunFolder
+
+if TYPE_CHECKING:
+    from nnlab.config.spec import Spec
+    from nnlab.training.run import RunResult
 
 
-def validate(config: ConfigFile, set_: Overrides = None, debug: Debug = False) -> None:
+def validate(config: ConfigFile, set_: Overrides = None, debug: Debug = False, allow_external_code: AllowExternalCode = False) -> None:
     """Check a config and its data without training: exit 0 if valid, 2 if not."""
-    experiment = prepare(config, set_, debug)
+    experiment = prepare(config, set_, debug, allow_external_code=allow_external_code)
     typer.echo(f"{config}: valid ({experiment.dataset.name}, {len(experiment.spec.model.layers)} layers)")
 
 
-def show(config: ConfigFile, set_: Overrides = None, debug: Debug = False) -> None:
+def show(config: ConfigFile, set_: Overrides = None, debug: Debug = False, allow_external_code: AllowExternalCode = False) -> None:
     """Print the resolved config, every default filled, as YAML."""
     import yaml
 
-    experiment = prepare(config, set_, debug)
+    experiment = prepare(config, set_, debug, allow_external_code=allow_external_code)
     typer.echo(yaml.safe_dump(experiment.spec.to_dict(), sort_keys=False, allow_unicode=True), nl=False)
 
 
@@ -37,32 +44,108 @@ def train(
     runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="NNLAB_RUNS_DIR", help="Where run folders go.")] = Path("runs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     debug: Debug = False,
+    allow_external_code: AllowExternalCode = False,
 ) -> None:
     """Train one experiment; prints the run folder's path as the last line."""
-    experiment = prepare(config, set_, debug)
+    experiment = prepare(config, set_, debug, allow_external_code=allow_external_code, verbose=not quiet)
     from nnlab.experiment import select_backend
-    from nnlab.runs.folder import create
 
     select_backend(experiment.spec)
-    from nnlab.runs.record import RunStatus
+    if not quiet:
+        say(f"starting Keras ({experiment.spec.plan.backend})…\n")
+    from nnlab.runs import faults
+    from nnlab.training.announce import ModelSummary
     from nnlab.training.run import run  # TensorFlow is imported only now
 
-    created = [parent for parent in (runs_dir, *runs_dir.parents) if not parent.exists()]
-    folder = create(runs_dir, experiment.spec.name)
+    folder, created = _new_folder(runs_dir, experiment.spec.name, debug)
+    if not quiet:
+        say(f"run folder: {folder}\n")
     try:
-        result = run(experiment.spec, experiment.dataset, folder, verbose=not quiet, command=sys.argv, config_file=experiment.file)
+        result = run(
+            experiment.spec,
+            experiment.dataset,
+            folder,
+            extra_callbacks=() if quiet else (ModelSummary(),),
+            verbose=not quiet,
+            command=sys.argv,
+            config_file=experiment.file,
+        )
     except ConfigError as error:  # raised before anything was written: leave no folder behind
         for empty in (folder.path, *created):
-            empty.rmdir()
-        fail(error, debug)
+            shutil.rmtree(empty, ignore_errors=True)
+        fail(relocate(error, experiment.source), debug)
     except KeyboardInterrupt:
+        if faults.discard_if_unrecorded(folder):
+            typer.echo("interrupted before the run started", err=True)
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
         typer.echo(f"{folder}: run interrupted", err=True)
         typer.echo(str(folder))
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except Exception as error:  # the one top-level handler: whatever `run` could not record, in one line
+        if debug:
+            raise
+        _record_fault(folder, error)
+    _report(result, experiment.spec, quiet)
+
+
+def _new_folder(runs_dir: Path, name: str, debug: bool) -> tuple[RunFolder, list[Path]]:
+    """A new run folder and the parents created for it; a runs folder that cannot hold one is one line and exit 2."""
+    from nnlab.runs.folder import create
+
+    created = [parent for parent in (runs_dir, *runs_dir.parents) if not parent.exists()]
+    try:
+        return create(runs_dir, name), created
+    except OSError as error:
+        if debug:
+            raise
+        if runs_dir.exists() and not runs_dir.is_dir():
+            reason = "it is a file, not a folder"
+        else:
+            reason = error.strerror or str(error)
+        typer.echo(f"{runs_dir}: cannot create a run folder there: {reason} (choose another with --runs-dir or NNLAB_RUNS_DIR)", err=True)
+        raise typer.Exit(ExitCode.USAGE) from None
+
+
+def _record_fault(folder: RunFolder, error: Exception) -> NoReturn:
+    """Give the run its final status and say in one line what happened; exit 1, or 2 if the run never started."""
+    from nnlab.runs import faults
+
+    recorded = faults.record_failure(folder, error)
+    if not recorded and not folder.path.exists():
+        typer.echo(f"{folder}: the run could not start: {faults.describe(error)}", err=True)
+        raise typer.Exit(ExitCode.USAGE)
+    typer.echo(f"{folder}: run failed: {faults.describe(error)}" + ("" if recorded else " (and its status could not be recorded)"), err=True)
+    typer.echo(str(folder))
+    raise typer.Exit(ExitCode.RUN_FAILED)
+
+
+def _report(result: RunResult, spec: Spec, quiet: bool) -> NoReturn:
+    """How the run ended, on standard error; the folder on standard output; the exit code."""
+    from nnlab.runs.record import RunStatus
+
     if result.error:
-        typer.echo(f"{folder}: run {result.status}: {result.error}", err=True)
+        typer.echo(f"{result.folder}: run {result.status}: {result.error}", err=True)
     elif not quiet:
+        stopped = stopped_early(result.summary, spec)
+        if stopped:
+            typer.echo(stopped, err=True)
         test = ", ".join(f"{key} {value:.4f}" for key, value in result.summary.get("test", {}).items())
         typer.echo(f"test: {test}", err=True)
-    typer.echo(str(folder))
+    typer.echo(str(result.folder))
     raise typer.Exit(ExitCode.OK if result.status == RunStatus.COMPLETED else ExitCode.RUN_FAILED)
+
+
+def stopped_early(summary: dict[str, Any], spec: Spec) -> str | None:
+    """`early stopping: val_loss did not improve for 3 epochs; stopped after epoch 7 of 50, restored the weights of epoch 4`."""
+    stopped = summary.get("stopped_early")
+    if not stopped:
+        return None
+    settings = spec.training.early_stopping or {}
+    line = (
+        f"early stopping: {settings.get('monitor', 'val_loss')} did not improve for {settings.get('patience', 0)} epochs; "
+        f"stopped after epoch {stopped['epoch']} of {spec.training.epochs}"
+    )
+    restored = stopped.get("restored_epoch")
+    if stopped.get("restored_best_weights") and restored:
+        return f"{line}, restored the weights of epoch {restored}"
+    return f"{line}, kept the weights of epoch {stopped['epoch']}"

@@ -147,3 +147,14 @@ def _set(data: Any, path: Key, value: Any) -> str | None:
         else:
             target = target[part]
     return None
+
+
+def relocate(error: ConfigError, source: Source) -> ConfigError:
+    """Problems found far from the file (Keras rejecting a layer as it builds), located at their key's line in `source`."""
+    located = []
+    for problem in error.problems:
+        if problem.line is None and problem.path and problem.file in (source.file, "", "<config>"):
+            path = tuple(int(part) if part.isdigit() else part for part in problem.path.split("."))
+            problem = source.problem(path, problem.message)
+        located.append(problem)
+    return ConfigError(located)

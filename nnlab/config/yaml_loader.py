@@ -29,7 +29,7 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 
 
-class TooLarge(yaml.YAMLError):
+class TooLarge(yaml.YAMLError):  # type: ignore[misc]  # PyYAML ships no stubs here
     """A config that would take too long or too much memory to read."""
 
     def __init__(self, problem: str, line: int | None = None) -> None:
@@ -38,7 +38,7 @@ class TooLarge(yaml.YAMLError):
         self.line = line
 
 
-class Loader(yaml.SafeLoader):
+class Loader(yaml.SafeLoader):  # type: ignore[misc]
     """SafeLoader that refuses duplicate keys and reads `1e-3` as a number."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:

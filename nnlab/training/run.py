@@ -184,7 +184,12 @@ def _evaluate(
     summary.update(test={key: float(value) for key, value in results.items()}, params={"total": int(model.count_params()), "trainable": _trainable(model)})
     summary["fit_seconds"] = round(fit_seconds, 3)
     if stopper is not None and stopper.stopped_epoch > 0:
-        summary["stopped_early"] = {"epoch": len(logger.rows), "restored_best_weights": bool(stopper.restore_best_weights and stopper.best_weights is not None)}
+        restored = bool(stopper.restore_best_weights and stopper.best_weights is not None)
+        summary["stopped_early"] = {
+            "epoch": len(logger.rows),
+            "restored_best_weights": restored,
+            "restored_epoch": stopper.best_epoch + 1 if restored else None,
+        }
     write_json(folder.summary, summary)
     if spec.output.plots:
         plots.plot_curves(logger.rows, folder.plots, title=spec.name)
