@@ -7,6 +7,7 @@ inside the function, after the config has been checked.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from pathlib import Path
@@ -51,16 +52,13 @@ def train(
     from nnlab.experiment import select_backend
 
     select_backend(experiment.spec)
-    if not quiet:
-        say(f"starting Keras ({experiment.spec.plan.backend})…\n")
-    from nnlab.runs import faults
-    from nnlab.training.announce import ModelSummary
-    from nnlab.training.run import run  # TensorFlow is imported only now
-
     folder, created = _new_folder(runs_dir, experiment.spec.name, debug)
     if not quiet:
-        say(f"run folder: {folder}\n")
+        say(f"run folder: {folder}\nstarting Keras ({experiment.spec.plan.backend})…\n")
     try:
+        from nnlab.training.announce import ModelSummary
+        from nnlab.training.run import run  # TensorFlow (or JAX) is imported only now
+
         result = run(
             experiment.spec,
             experiment.dataset,
@@ -71,11 +69,13 @@ def train(
             config_file=experiment.file,
         )
     except ConfigError as error:  # raised before anything was written: leave no folder behind
-        for empty in (folder.path, *created):
-            shutil.rmtree(empty, ignore_errors=True)
+        _remove(folder, created)
         fail(relocate(error, experiment.source), debug)
     except KeyboardInterrupt:
+        from nnlab.runs import faults
+
         if faults.discard_if_unrecorded(folder):
+            _remove(folder, created)
             typer.echo("interrupted before the run started", err=True)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         typer.echo(f"{folder}: run interrupted", err=True)
@@ -84,7 +84,7 @@ def train(
     except Exception as error:  # the one top-level handler: whatever `run` could not record, in one line
         if debug:
             raise
-        _record_fault(folder, error)
+        _record_fault(folder, created, error)
     _report(result, experiment.spec, quiet)
 
 
@@ -106,13 +106,22 @@ def _new_folder(runs_dir: Path, name: str, debug: bool) -> tuple[RunFolder, list
         raise typer.Exit(ExitCode.USAGE) from None
 
 
-def _record_fault(folder: RunFolder, error: Exception) -> NoReturn:
+def _remove(folder: RunFolder, created: list[Path]) -> None:
+    """Remove a run folder that holds no run, and the parents created for it while they are empty."""
+    shutil.rmtree(folder.path, ignore_errors=True)
+    for parent in created:
+        with contextlib.suppress(OSError):
+            parent.rmdir()
+
+
+def _record_fault(folder: RunFolder, created: list[Path], error: Exception) -> NoReturn:
     """Give the run its final status and say in one line what happened; exit 1, or 2 if the run never started."""
     from nnlab.runs import faults
 
     recorded = faults.record_failure(folder, error)
     if not recorded and not folder.path.exists():
-        typer.echo(f"{folder}: the run could not start: {faults.describe(error)}", err=True)
+        _remove(folder, created)
+        typer.echo(f"{folder.path.parent}: the run could not start: {faults.describe(error)}", err=True)
         raise typer.Exit(ExitCode.USAGE)
     typer.echo(f"{folder}: run failed: {faults.describe(error)}" + ("" if recorded else " (and its status could not be recorded)"), err=True)
     typer.echo(str(folder))

@@ -29,6 +29,7 @@ TEMPORARY_PATTERNS = (".*.tmp", ".*.tmp.*")  # nnlab's atomic writes: `.run.json
 def describe(error: BaseException) -> str:
     """The one line a user reads: `cannot write runs/x/metrics.csv: No space left on device`, `out of memory (...)`."""
     if isinstance(error, OSError):
+        error = _first_of_its_kind(error)
         reason = error.strerror or str(error)
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             reason += " (the disk is full)"
@@ -88,6 +89,19 @@ def remove_temporary_files(path: Path) -> None:
                 leftover.unlink()
             except OSError:
                 pass
+
+
+def _first_of_its_kind(error: OSError) -> OSError:
+    """The write that failed first: on a full disk, recording one failure (error.txt) fails the same way.
+
+    Follows the errors raised while handling earlier ones, back to the earliest
+    of the same kind that names its file.
+    """
+    chain = [error]
+    while isinstance(chain[-1].__context__, OSError) and chain[-1].__context__.errno == error.errno and len(chain) < 20:
+        chain.append(chain[-1].__context__)
+    named = [candidate for candidate in chain if candidate.filename]
+    return named[-1] if named else error
 
 
 def _first_line(error: BaseException) -> str:
