@@ -92,3 +92,33 @@ def test_validate_takes_allow_external_code_on_the_command_line(write_config, ti
     path = str(write_config(tiny))
     refused, allowed = CliRunner().invoke(app, ["validate", path]), CliRunner().invoke(app, ["validate", path, "--allow-external-code"])
     assert (refused.exit_code, allowed.exit_code) == (2, 0), allowed.output
+
+
+@pytest.mark.train
+def test_a_crafted_savedmodel_named_by_tfsmlayer_runs_nothing_without_the_opt_in(write_config, tiny, tmp_path):
+    import numpy as np
+    import tensorflow as tf
+    from typer.testing import CliRunner
+
+    from nnlab.cli import app
+    from nnlab.training.build import build_layer
+
+    marker = tmp_path / "code-ran"
+
+    class Crafted(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 64], tf.float32)])
+        def serve(self, x):
+            tf.io.write_file(str(marker), "ran")  # any op a SavedModel holds runs when the layer is called
+            return x[:, :16]
+
+    tf.saved_model.save(Crafted(), str(tmp_path / "crafted"))
+    layer = {"type": "TFSMLayer", "filepath": str(tmp_path / "crafted"), "call_endpoint": "serve"}
+    build_layer(layer, {})(np.zeros((1, 64), "float32"))
+    assert marker.exists(), "the crafted model must run its op when called, or this test proves nothing"
+    marker.unlink()
+
+    tiny["model"]["layers"][0] = layer
+    result = CliRunner().invoke(app, ["train", str(write_config(tiny)), "--runs-dir", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 2
+    assert "--allow-external-code" in result.stderr
+    assert not marker.exists() and not (tmp_path / "runs").exists()
