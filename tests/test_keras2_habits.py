@@ -77,3 +77,9 @@ def test_a_key_in_the_wrong_section_is_told_where_it_belongs(write_config, tiny)
 def test_nb_epoch_is_explained(write_config, tiny):
     tiny["training"]["nb_epoch"] = 3
     assert "Keras 1's name for training.epochs" in line_for(write_config, tiny)
+
+
+def test_decay_is_not_offered_among_an_optimizers_arguments(write_config, tiny):
+    tiny["optimizer"] = {"type": "SGD", "learning_rate": 0.1, "xyz": 1}
+    line = line_for(write_config, tiny)
+    assert "unknown argument 'xyz' for SGD; expected one of: clipnorm, clipvalue, ema_momentum," in line

@@ -117,7 +117,7 @@ def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: di
             chk.fail(where, advice)
             continue
         if not params.open and key not in accepted:
-            chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted))
+            chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted - renames.ignored(entry.kind)))
             continue
         cleaned[key] = check_value(chk, where, key, val, params.defaults.get(key, keras_names.UNKNOWN))
     missing = [name for name in params.required if name not in cleaned and name not in args and not (defaults_from and name in defaults_from)]

@@ -79,6 +79,15 @@ HABITS = (
 )
 
 
+# Arguments Keras 3 still takes only to ignore them: never offered as a suggestion.
+IGNORED = {"optimizer": frozenset({"decay"})}
+
+
+def ignored(kind: str) -> frozenset[str]:
+    """Arguments of `kind` objects that Keras 3 accepts and ignores."""
+    return IGNORED.get(kind, frozenset())
+
+
 def argument(kind: str, name: str, key: str, value: Any, given: dict[str, Any], defaults: dict[str, Any]) -> str | None:
     """Advice for a Keras 2 habit in argument `key` of the `kind` object `name`, or None."""
     for habit in HABITS:

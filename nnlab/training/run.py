@@ -192,11 +192,11 @@ def _evaluate(
         }
     write_json(folder.summary, summary)
     if spec.output.plots:
-        plots.plot_curves(logger.rows, folder.plots, title=spec.name)
+        plots.plot_curves(logger.rows, folder.plots, title=spec.title())
         if dataset.task == CLASSIFICATION:
             names = dataset.class_names or [str(i) for i in range(dataset.num_classes or 0)]
             predicted = predict_classes(model, dataset.x_test, batch_size)
-            plots.plot_confusion_matrix(dataset.y_test, predicted, names, folder.plots / "confusion_matrix.png", title=spec.name)
+            plots.plot_confusion_matrix(dataset.y_test, predicted, names, folder.plots / "confusion_matrix.png", title=spec.title())
     return summary
 
 
@@ -216,7 +216,7 @@ def _plot_partial(spec: Spec, folder: RunFolder, logger: callbacks.MetricsLogger
     """Plots of the epochs a stopped run did finish; they never hide the final status."""
     if logger.rows and spec.output.plots:
         with contextlib.suppress(Exception):  # a plot failure must not lose the run's status
-            plots.plot_curves(logger.rows, folder.plots, title=spec.name)
+            plots.plot_curves(logger.rows, folder.plots, title=spec.title())
 
 
 def _facts(spec: Spec, dataset: Dataset, placement: Placement, model: keras.Model, how: Options) -> dict[str, Any]:
