@@ -150,8 +150,9 @@ def stopped_early(summary: dict[str, Any], spec: Spec) -> str | None:
     if not stopped:
         return None
     settings = spec.training.early_stopping or {}
+    patience = settings.get("patience", 0)
     line = (
-        f"early stopping: {settings.get('monitor', 'val_loss')} did not improve for {settings.get('patience', 0)} epochs; "
+        f"early stopping: {settings.get('monitor', 'val_loss')} did not improve for {patience} epoch{'' if patience == 1 else 's'}; "
         f"stopped after epoch {stopped['epoch']} of {spec.training.epochs}"
     )
     restored = stopped.get("restored_epoch")
