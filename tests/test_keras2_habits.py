@@ -83,3 +83,8 @@ def test_decay_is_not_offered_among_an_optimizers_arguments(write_config, tiny):
     tiny["optimizer"] = {"type": "SGD", "learning_rate": 0.1, "xyz": 1}
     line = line_for(write_config, tiny)
     assert "unknown argument 'xyz' for SGD; expected one of: clipnorm, clipvalue, ema_momentum," in line
+
+
+def test_a_top_level_key_inside_a_section_is_told_so(write_config, tiny):
+    tiny["training"]["seed"] = 3
+    assert line_for(write_config, tiny).endswith("training.seed: unknown key 'seed'; it belongs at the top level of the file")

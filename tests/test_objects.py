@@ -122,3 +122,22 @@ def test_a_crafted_savedmodel_named_by_tfsmlayer_runs_nothing_without_the_opt_in
     assert result.exit_code == 2
     assert "--allow-external-code" in result.stderr
     assert not marker.exists() and not (tmp_path / "runs").exists()
+
+
+@pytest.mark.train
+def test_an_argument_only_keras_rejects_is_one_line_at_its_key_with_exit_2(write_config, tiny, tmp_path):
+    from typer.testing import CliRunner
+
+    from nnlab.cli import app
+
+    tiny["model"]["layers"][:0] = [
+        {"type": "Reshape", "target_shape": [8, 8, 1]},
+        {"type": "Conv2D", "filters": 2, "kernel_size": 3, "padding": "bogus"},
+        "Flatten",
+    ]
+    path = write_config(tiny)
+    result = CliRunner().invoke(app, ["train", str(path), "--runs-dir", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"{path}:") and ": model.layers.1: Keras rejected Conv2D: " in line
+    assert not (tmp_path / "runs").exists()

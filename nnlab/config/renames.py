@@ -119,7 +119,7 @@ def key(path: tuple[Any, ...]) -> str | None:
         return KEYS[tuple(path)]
     homes = [home for home in _homes().get(str(path[-1]), ()) if home != tuple(path)]
     if homes:
-        return "it belongs in " + " or ".join(".".join(home) for home in homes)
+        return "it belongs " + " or ".join(f"in {'.'.join(home)}" if len(home) > 1 else "at the top level of the file" for home in homes)
     return None
 
 
