@@ -244,6 +244,32 @@ def row_data_memory(quick: bool) -> list[Line]:
     ]
 
 
+def row_diagnostics(quick: bool) -> list[Line]:
+    """What per-layer diagnostics cost per epoch on the Fashion MLP (on vs off, alternating): target under 5 %."""
+    subset, epochs, seeds = (10_000, 3, [0]) if quick else (20_000, 4, [0, 1, 2])
+    on, off = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, seed in enumerate(seeds):
+            base = [f"training.epochs={epochs}", f"data.subset={subset}", "output.plots=false", "output.model=false"]
+            for diagnostics in (True, False) if index % 2 == 0 else (False, True):
+                result = nnlab_train("configs/fashion_mlp.yaml", seed, [*base, f"training.diagnostics={str(diagnostics).lower()}"], Path(tmp))
+                (on if diagnostics else off).append(steady(result["epoch_seconds"]))
+    ratio = median(on) / median(off)
+    return [Line("Fashion MLP epoch with diagnostics (vs without)", median(on), median(off), target="ratio < 1.05", met=ratio < 1.05)]
+
+
+def row_report(quick: bool) -> list[Line]:
+    """`nnlab report` over 1,000 synthetic run folders: the table under 3 s, the HTML page with plots under 10 s."""
+    import report_speed
+
+    results = report_speed.measure(quick)
+    table, html = results["table"]["seconds"], results["html"]["seconds"]
+    return [
+        Line(f"report: table of {results['runs']} runs", table, target="< 3 s", met=table < 3),
+        Line(f"report: HTML page with plots, {results['runs']} runs", html, target="< 10 s", met=html < 10),
+    ]
+
+
 ROWS: dict[str, Callable[[bool], list[Line]]] = {
     "digits": row_digits,
     "fashion": row_fashion,
@@ -252,6 +278,8 @@ ROWS: dict[str, Callable[[bool], list[Line]]] = {
     "gflops": row_gflops,
     "trial_overhead": row_trial_overhead,
     "data_memory": row_data_memory,
+    "diagnostics": row_diagnostics,
+    "report": row_report,
 }
 
 

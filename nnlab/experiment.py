@@ -17,7 +17,7 @@ from nnlab.config import output, schema, shapes
 from nnlab.config.checker import Checker
 from nnlab.config.source import Source, apply_overrides, read
 from nnlab.config.spec import Spec, resolve
-from nnlab.errors import ConfigError
+from nnlab.errors import ConfigError, Problem
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,17 @@ def prepare_source(source: Source, *, allow_external_code: bool = False, say: Sa
         chk.fail(tuple(error.key.split(".")), str(error))
         chk.raise_if_failed()
         raise  # unreachable: raise_if_failed raised
-    if spec.model.layers and all(spec.model.layers):
+    if (spec.model.layers and all(spec.model.layers)) or spec.model.base:
         output.check(chk, spec, dataset)
-        shapes.check(chk, spec.model, dataset.input_shape)
+        if not chk.problems:  # one cause, one line: a wrong output layer is not also a shape problem
+            shapes.check(chk, output.stacked_layers(spec.model), spec.model.defaults, dataset.input_shape)
     chk.raise_if_failed()
     spec = replace(spec, loss=output.resolve_loss(spec, dataset), metrics=output.resolve_metrics(spec, dataset))
-    return Experiment(replace(spec, plan=output.plan(spec, dataset)), dataset, source)
+    spec = replace(spec, plan=output.plan(spec, dataset))
+    output.check_monitors(chk, spec)
+    output.check_backend(chk, spec)
+    chk.raise_if_failed()
+    return Experiment(spec, dataset, source)
 
 
 def _load(spec: Spec, say: Say | None) -> datasets.Dataset:
@@ -90,4 +95,43 @@ def select_backend(spec: Spec) -> None:
     os.environ[schema.CHOICE] = spec.plan.backend
 
 
-__all__ = ["ConfigError", "Experiment", "prepare", "prepare_source", "select_backend"]
+RESUMABLE = ("interrupted", "stale", "failed")
+
+
+def prepare_resume(folder: str | Path, *, allow_external_code: bool = False) -> Experiment:
+    """The experiment of a run folder to continue: its config.yaml, checked again, and its data.
+
+    A run can be resumed when it was interrupted, its process died (stale), it
+    failed, or a time limit stopped it; its config must still validate and be the
+    one the run started with. The backend is the one the run used.
+
+    Raises:
+        ConfigError: one line saying why the folder cannot be resumed.
+    """
+    from nnlab.runs.read import DAMAGED, read_run
+
+    path = Path(folder)
+    if not (path / "run.json").is_file():
+        raise ConfigError([Problem("", "not a run folder (no run.json): --resume takes a folder that nnlab train wrote", str(path))])
+    existing = read_run(path)
+    stopped_by_time = existing.status == "completed" and (existing.summary or {}).get("stopped_early", {}).get("by") == "time_limit"
+    if existing.status == DAMAGED:
+        raise ConfigError([Problem("", f"cannot be resumed: the run folder is damaged ({existing.problem})", str(path))])
+    if existing.status not in RESUMABLE and not stopped_by_time:
+        why = {
+            "completed": "it completed",
+            "diverged": "it diverged (resuming would diverge again)",
+            "running": f"it is still running (pid {existing.record.get('pid')})",
+        }
+        raise ConfigError([Problem("", f"cannot be resumed: {why.get(existing.status, existing.status)}", str(path))])
+    if existing.record.get("backend") in schema.BACKENDS:
+        os.environ[schema.CHOICE] = existing.record["backend"]
+    experiment = prepare(path / "config.yaml", allow_external_code=allow_external_code)
+    if experiment.spec.fingerprint() != existing.record.get("fingerprint"):
+        raise ConfigError(
+            [Problem("", "cannot be resumed: config.yaml was changed after the run started (its fingerprint differs)", str(path / "config.yaml"))]
+        )
+    return experiment
+
+
+__all__ = ["ConfigError", "Experiment", "prepare", "prepare_resume", "prepare_source", "select_backend"]

@@ -46,6 +46,30 @@ def tiny() -> dict[str, Any]:
 
 
 @pytest.fixture
+def runs_with_task_a(tmp_path, monkeypatch):
+    """A runs folder holding a completed `fashion-task-a` run (its model.keras reduced to the config nnlab reads)."""
+    import json
+    import zipfile
+
+    folder = tmp_path / "runs" / "20260101-000000_fashion-task-a"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"status": "completed"}))
+    layers = [
+        {"class_name": "InputLayer", "config": {"name": "input_layer", "batch_shape": [None, 28, 28]}},
+        {"class_name": "Flatten", "config": {"name": "flatten"}},
+    ]
+    layers += [
+        {"class_name": "Dense", "config": {"name": name, "units": units, "activation": "relu"}}
+        for name, units in (("dense", 100), ("dense_1", 100), ("dense_2", 50))
+    ]
+    layers.append({"class_name": "Dense", "config": {"name": "dense_3", "units": 8, "activation": "softmax"}})
+    with zipfile.ZipFile(folder / "model.keras", "w") as archive:
+        archive.writestr("config.json", json.dumps({"class_name": "Sequential", "config": {"layers": layers}}))
+    monkeypatch.setenv("NNLAB_RUNS_DIR", str(tmp_path / "runs"))
+    return folder
+
+
+@pytest.fixture
 def offline(tmp_path, monkeypatch):
     """No data anywhere and no network: a fresh HOME, no data variables, an empty system folder."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -9,7 +9,7 @@ from nnlab.data import REGISTRY
 from nnlab.errors import ConfigError
 from nnlab.experiment import prepare
 
-CONFIGS = sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
+CONFIGS = sorted(Path(__file__).parent.parent.joinpath("configs").rglob("*.yaml"))
 MODEL = {"layers": [{"type": "Dense", "units": 8, "activation": "relu"}, {"type": "Dense", "units": 3, "activation": "softmax"}]}
 
 
@@ -83,7 +83,7 @@ def _available(config: Path) -> bool:
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
-def test_shipped_configs_are_valid_where_their_data_is(config):
+def test_shipped_configs_are_valid_where_their_data_is(config, runs_with_task_a):
     if not _available(config):
         pytest.skip(f"{config.name}: its data is not on this machine")
     prepare(config)

@@ -192,6 +192,7 @@ def test_run_json_records_the_fingerprint_and_the_process(completed):
 
 def test_outputs_switched_off_leave_only_the_records(write_config, tiny, tmp_path):
     tiny["output"] = {"plots": False, "tensorboard": False, "model": False}
+    tiny["training"]["diagnostics"] = False
     result, folder = train(write_config, tiny, tmp_path / "runs")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in folder.iterdir()) == ["config.yaml", "metrics.csv", "run.json", "summary.json"]

@@ -126,11 +126,11 @@ def test_show_output_round_trips(write_config, tiny):
     assert again == config
 
 
-CONFIGS = sorted(__import__("pathlib").Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
+CONFIGS = sorted(__import__("pathlib").Path(__file__).parent.parent.joinpath("configs").rglob("*.yaml"))
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda path: path.name)
-def test_every_shipped_config_passes_the_schema_without_its_data(config):
+def test_every_shipped_config_passes_the_schema_without_its_data(config, runs_with_task_a):
     """Full validation (with data) is in test_data_config; this part needs no dataset files."""
     from nnlab.config.checker import Checker
     from nnlab.config.source import read

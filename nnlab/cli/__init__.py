@@ -9,15 +9,12 @@ Exit codes (`nnlab.errors.ExitCode`): 0 success; 1 a run failed or diverged;
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
-import click
 import typer
 
 import nnlab
-from nnlab.cli import data, experiment, signals
-from nnlab.errors import ExitCode
+from nnlab.cli import data, evaluate, experiment, report, signals
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -25,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Keras experiments as YAML: train, sweep and compare runs from the command line.",
 )
-for command in (experiment.train, experiment.validate, experiment.show):
+for command in (experiment.train, experiment.validate, experiment.show, report.report, evaluate.evaluate):
     app.command()(command)
 app.add_typer(data.data_app, name="data")
 
@@ -46,15 +43,7 @@ def main_options(
 def main() -> None:
     """Console entry point: SIGTERM interrupts like Ctrl-C from the first second on (exit 130)."""
     signals.install()
-    try:
-        code = app(standalone_mode=False)
-    except click.exceptions.Abort:  # Ctrl-C or SIGTERM before a run started (imports, data): nothing to record
-        typer.echo("interrupted", err=True)
-        code = ExitCode.INTERRUPTED
-    except click.exceptions.ClickException as error:  # a usage error: click's own message and exit code
-        error.show()
-        code = error.exit_code
-    sys.exit(code or 0)
+    app()
 
 
 __all__ = ["app", "main"]

@@ -11,17 +11,18 @@ import contextlib
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 
 import typer
 
 from nnlab.cli.common import AllowExternalCode, ConfigFile, Debug, Overrides, fail, prepare, say
 from nnlab.config.source import relocate
-from nnlab.errors import ConfigError, ExitCode
-from nnlab.runs.folder import RunFolder
+from nnlab.errors import ConfigError, ExitCode, Problem
 
 if TYPE_CHECKING:
     from nnlab.config.spec import Spec
+    from nnlab.experiment import Experiment
+    from nnlab.runs.folder import RunFolder
     from nnlab.training.run import RunResult
 
 
@@ -40,19 +41,22 @@ def show(config: ConfigFile, set_: Overrides = None, debug: Debug = False, allow
 
 
 def train(
-    config: ConfigFile,
+    config: Annotated[Optional[Path], typer.Argument(help="The experiment's YAML config (not with --resume).", show_default=False)] = None,  # noqa: UP045
     set_: Overrides = None,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", envvar="NNLAB_RUNS_DIR", help="Where run folders go.")] = Path("runs"),
+    resume: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--resume", help="Continue an interrupted, stopped or failed run in its folder, from its last completed epoch.", show_default=False),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     debug: Debug = False,
     allow_external_code: AllowExternalCode = False,
 ) -> None:
-    """Train one experiment; prints the run folder's path as the last line."""
-    experiment = prepare(config, set_, debug, allow_external_code=allow_external_code, verbose=not quiet)
+    """Train one experiment (or resume one); prints the run folder's path as the last line."""
     from nnlab.experiment import select_backend
 
+    experiment, folder, created = _start(config, set_, runs_dir, resume, debug, allow_external_code, verbose=not quiet)
     select_backend(experiment.spec)
-    folder, created = _new_folder(runs_dir, experiment.spec.name, debug)
     if not quiet:
         say(f"run folder: {folder}\nstarting Keras ({experiment.spec.plan.backend})…\n")
     try:
@@ -63,29 +67,45 @@ def train(
             experiment.spec,
             experiment.dataset,
             folder,
+            resume=resume is not None,
             extra_callbacks=() if quiet else (ModelSummary(),),
             verbose=not quiet,
             command=sys.argv,
             config_file=experiment.file,
         )
     except ConfigError as error:  # raised before anything was written: leave no folder behind
-        _remove(folder, created)
+        if resume is None:
+            _remove(folder, created)
         fail(relocate(error, experiment.source), debug)
     except KeyboardInterrupt:
-        from nnlab.runs import faults
-
-        if faults.discard_if_unrecorded(folder):
-            _remove(folder, created)
-            typer.echo("interrupted before the run started", err=True)
-            raise typer.Exit(ExitCode.INTERRUPTED) from None
-        typer.echo(f"{folder}: run interrupted", err=True)
-        typer.echo(str(folder))
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
+        _interrupted(folder, created)
     except Exception as error:  # the one top-level handler: whatever `run` could not record, in one line
         if debug:
             raise
         _record_fault(folder, created, error)
     _report(result, experiment.spec, quiet)
+
+
+def _start(
+    config: Path | None, overrides: list[str] | None, runs_dir: Path, resume: Path | None, debug: bool, allow_external_code: bool, verbose: bool
+) -> tuple[Experiment, RunFolder, list[Path]]:
+    """The experiment to train and its folder: a new one, or the resumed run's (with nothing created)."""
+    from nnlab.runs.folder import RunFolder
+
+    if resume is None:
+        if config is None:
+            fail(ConfigError([Problem("", "expected a config file (nnlab train FILE) or --resume RUN_DIR")]), debug)
+        experiment = prepare(config, overrides, debug, allow_external_code=allow_external_code, verbose=verbose)
+        folder, created = _new_folder(runs_dir, experiment.spec.name, debug)
+        return experiment, folder, created
+    if config is not None or overrides:
+        fail(ConfigError([Problem("", "--resume continues a run as it was configured: give no config file and no --set")]), debug)
+    from nnlab.experiment import prepare_resume
+
+    try:
+        return prepare_resume(resume, allow_external_code=allow_external_code), RunFolder(resume), []
+    except ConfigError as error:
+        fail(error, debug)
 
 
 def _new_folder(runs_dir: Path, name: str, debug: bool) -> tuple[RunFolder, list[Path]]:
@@ -114,6 +134,19 @@ def _remove(folder: RunFolder, created: list[Path]) -> None:
             parent.rmdir()
 
 
+def _interrupted(folder: RunFolder, created: list[Path]) -> NoReturn:
+    """Ctrl-C or SIGTERM: a run that had not started leaves nothing; one that had is recorded and can be resumed."""
+    from nnlab.runs import faults
+
+    if faults.discard_if_unrecorded(folder):
+        _remove(folder, created)
+        typer.echo("interrupted before the run started", err=True)
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    typer.echo(f"{folder}: run interrupted; continue it with: nnlab train --resume {folder}", err=True)
+    typer.echo(str(folder))
+    raise typer.Exit(ExitCode.INTERRUPTED)
+
+
 def _record_fault(folder: RunFolder, created: list[Path], error: Exception) -> NoReturn:
     """Give the run its final status and say in one line what happened; exit 1, or 2 if the run never started."""
     from nnlab.runs import faults
@@ -129,7 +162,8 @@ def _record_fault(folder: RunFolder, created: list[Path], error: Exception) -> N
 
 
 def _report(result: RunResult, spec: Spec, quiet: bool) -> NoReturn:
-    """How the run ended, on standard error; the folder on standard output; the exit code."""
+    """How the run ended, on standard error (its error, or why it stopped, its test metrics and findings); the folder; the exit code."""
+    from nnlab.runs.findings import Finding
     from nnlab.runs.record import RunStatus
 
     if result.error:
@@ -140,6 +174,9 @@ def _report(result: RunResult, spec: Spec, quiet: bool) -> NoReturn:
             typer.echo(stopped, err=True)
         test = ", ".join(f"{key} {value:.4f}" for key, value in result.summary.get("test", {}).items())
         typer.echo(f"test: {test}", err=True)
+    if not quiet:
+        for finding in result.summary.get("findings", []):
+            typer.echo(f"finding: {Finding(**finding).sentence()}", err=True)
     typer.echo(str(result.folder))
     raise typer.Exit(ExitCode.OK if result.status == RunStatus.COMPLETED else ExitCode.RUN_FAILED)
 
@@ -149,6 +186,8 @@ def stopped_early(summary: dict[str, Any], spec: Spec) -> str | None:
     stopped = summary.get("stopped_early")
     if not stopped:
         return None
+    if stopped.get("by") == "time_limit":
+        return f"time limit: stopped after epoch {stopped['epoch']} of {spec.training.epochs}; continue it with --resume"
     settings = spec.training.early_stopping or {}
     patience = settings.get("patience", 0)
     line = (

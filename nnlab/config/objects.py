@@ -8,6 +8,7 @@ Keras's names by hand.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -107,6 +108,7 @@ def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: di
     params = keras_names.parameters(entry)
     accepted = params.defaults.keys() | set(params.required)
     cleaned: dict[str, Any] = {}
+    misspelled: set[str] = set()  # required names an unknown key was probably meant to be: one line, not two
     for key, val in args.items():
         where = path + (key,)
         if not isinstance(key, str):
@@ -118,9 +120,14 @@ def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: di
             continue
         if not params.open and key not in accepted:
             chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted - renames.ignored(entry.kind)))
+            misspelled.update(difflib.get_close_matches(key, params.required, n=1, cutoff=0.6))
             continue
         cleaned[key] = check_value(chk, where, key, val, params.defaults.get(key, keras_names.UNKNOWN))
-    missing = [name for name in params.required if name not in cleaned and name not in args and not (defaults_from and name in defaults_from)]
+    missing = [
+        name
+        for name in params.required
+        if name not in cleaned and name not in args and name not in misspelled and not (defaults_from and name in defaults_from)
+    ]
     if missing and entry.is_class:
         chk.fail(path, f"{entry.name} needs the argument(s) {', '.join(missing)}")
     one_of = ONE_OF.get(entry.name, ())
@@ -199,6 +206,8 @@ def layer_defaults(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]
 
 def layers(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> list[Any]:
     """The layers of a Sequential model, each a name or `{type: Dense, units: 10, ...}`."""
+    if done.get("base") and value in (MISSING, None, []):  # the base model alone, trained further
+        return []
     if value is MISSING:
         chk.fail(path, "missing; expected model: {layers: [...]}")
         return []

@@ -9,9 +9,10 @@ has no activation.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
-from nnlab.config import keras_names, schema
+from nnlab.config import dynamics, keras_names, schema, transfer
 from nnlab.config.checker import Checker
 from nnlab.config.spec import ModelSpec, Plan, Spec
 from nnlab.data import CLASSIFICATION, Dataset
@@ -20,27 +21,36 @@ from nnlab.errors import describe
 PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid"}  # log_softmax gives log-probabilities: logits to a cross-entropy
 
 
-def output_layer(model: ModelSpec) -> tuple[int, dict[str, Any]] | None:
-    """The index and spec of the last layer with `units`: the one that shapes the output."""
-    for index in range(len(model.layers) - 1, -1, -1):
-        layer = model.layers[index]
-        if layer and "units" in layer:
-            return index, layer
+def stacked_layers(model: ModelSpec) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """Every layer of the model with the config path that names it: the base's kept layers, then `model.layers`."""
+    stacked: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    if model.base:
+        base = transfer.read_base(Path(model.base.get("path") or Path(model.base["run"]) / "model.keras"))
+        stacked += [(("model", "base"), {"type": layer["class_name"], **layer["config"]}) for layer in base.kept(model.base["drop_top"])]
+    return stacked + [(("model", "layers", index), layer) for index, layer in enumerate(model.layers) if layer]
+
+
+def output_layer(model: ModelSpec) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+    """The path and spec of the last layer with `units`: the one that shapes the output."""
+    for path, layer in reversed(stacked_layers(model)):
+        if "units" in layer:
+            return path, layer
     return None
 
 
 def output_activation(model: ModelSpec) -> str | None:
     """The activation applied last: a trailing Activation layer's, else the output layer's own."""
-    found = output_layer(model)
-    if found is None:
+    layers = stacked_layers(model)
+    last = next((i for i in range(len(layers) - 1, -1, -1) if "units" in layers[i][1]), None)
+    if last is None:
         return None
-    index, layer = found
+    layer = layers[last][1]
     activation = layer.get("activation", model.defaults.get("activation"))
-    for later in model.layers[index + 1 :]:
-        if later and later["type"] in ("Activation", "Softmax"):
+    for _, later in layers[last + 1 :]:
+        if later["type"] in ("Activation", "Softmax"):
             activation = later.get("activation", "softmax")
     if isinstance(activation, dict):
-        activation = activation.get("type")
+        activation = activation.get("type") or activation.get("class_name")
     return None if activation in (None, "linear") else str(activation).lower()
 
 
@@ -72,22 +82,24 @@ def check(chk: Checker, spec: Spec, dataset: Dataset) -> None:
     are one-hot vectors by choice (the `one_hot` step). For regression: one unit
     per target and a regression loss. `from_logits` must match the activation.
     """
+    if spec.model.base:
+        _check_base(chk, spec, dataset)
     found = output_layer(spec.model)
     if found is None:
         return
-    index, layer = found
-    units = layer["units"]
+    where, layer = found
+    units, path = layer["units"], where + (("units",) if where[1] == "layers" else ())
     if dataset.task != CLASSIFICATION:
-        _check_regression(chk, spec, dataset, index, units)
+        _check_regression(chk, spec, dataset, path, units)
         return
     classes = dataset.num_classes or 0
     if units != classes and not (units == 1 and classes == 2):
         hint = f"{classes}" + (" (or 1 with sigmoid)" if classes == 2 else "")
-        chk.fail(("model", "layers", index, "units"), f"the output layer must have one unit per class: {hint} for {dataset.name} (got {units})")
+        chk.fail(path, f"the output layer must have one unit per class: {hint} for {dataset.name} (got {units})")
         return
     activation = output_activation(spec.model)
     if activation == "softmax" and units == 1:
-        chk.fail(_activation_path(spec, index), "softmax over one unit always outputs 1: use sigmoid with one unit, or softmax with 2 units")
+        chk.fail(_activation_path(spec, where), "softmax over one unit always outputs 1: use sigmoid with one unit, or softmax with 2 units")
         return
     if spec.loss != "auto":
         _check_classification_loss(chk, spec, dataset, units, classes)
@@ -135,22 +147,19 @@ def _check_logits(chk: Checker, spec: Spec, activation: str | None) -> None:
         chk.fail(("loss",), f"{shown} expects probabilities, but the output layer's {activation} does not give them: use softmax (sigmoid for one unit)")
 
 
-def _check_regression(chk: Checker, spec: Spec, dataset: Dataset, index: int, units: int) -> None:
+def _check_regression(chk: Checker, spec: Spec, dataset: Dataset, path: tuple[Any, ...], units: int) -> None:
     loss = loss_name(spec.loss)
     if "crossentropy" in loss or "hinge" in loss:
         chk.fail(("loss",), f"{describe(spec.loss)} is a classification loss, but {dataset.name} is a regression task; use mse or mae")
     if units != dataset.num_targets:
-        chk.fail(
-            ("model", "layers", index, "units"),
-            f"the output layer must have one unit per target: {dataset.num_targets} for {dataset.name} (got {units})",
-        )
+        chk.fail(path, f"the output layer must have one unit per target: {dataset.num_targets} for {dataset.name} (got {units})")
 
 
-def _activation_path(spec: Spec, index: int) -> tuple[Any, ...]:
+def _activation_path(spec: Spec, where: tuple[Any, ...]) -> tuple[Any, ...]:
     """Where the output activation is written: the output layer's key, or the defaults'."""
-    if "activation" in spec.model.layers[index]:
-        return ("model", "layers", index, "activation")
-    return ("model", "defaults", "activation") if "activation" in spec.model.defaults else ("model", "layers", index)
+    if where[1] == "layers" and "activation" in spec.model.layers[where[2]]:
+        return (*where, "activation")
+    return ("model", "defaults", "activation") if "activation" in spec.model.defaults else where
 
 
 def resolve_loss(spec: Spec, dataset: Dataset) -> Any:
@@ -200,3 +209,37 @@ def plan(spec: Spec, dataset: Dataset) -> Plan:
         validation=dataset.x_val is not None,
         backend=backend,
     )
+
+
+def check_monitors(chk: Checker, spec: Spec) -> None:
+    """Every metric a callback monitors must be one the run records (`val_` ones need validation data)."""
+    recorded = dynamics.monitors(spec.metrics, spec.plan.validation)
+    watched = [
+        (("training", "early_stopping", "monitor"), (spec.training.early_stopping or {}).get("monitor")),
+        (("training", "model_checkpoint", "monitor"), (spec.training.model_checkpoint or {}).get("monitor")),
+        (("schedule", "monitor"), (spec.schedule or {}).get("monitor", "val_loss") if (spec.schedule or {}).get("type") == dynamics.PLATEAU else None),
+    ]
+    for path, monitor in watched:
+        if monitor is not None and monitor not in recorded:
+            hint = " (the data has no validation split)" if str(monitor).startswith("val_") and not spec.plan.validation else ""
+            chk.fail(path, f"the run does not record {monitor!r}{hint}; expected one of: {', '.join(recorded)}")
+
+
+def check_backend(chk: Checker, spec: Spec) -> None:
+    """What only TensorFlow can do is refused, with the reason, when the backend is JAX."""
+    if spec.plan.backend != "jax":
+        return
+    for key in sorted(set(spec.training.tensorboard) - dynamics.TENSORBOARD_OWN):
+        chk.fail(("training", "tensorboard", key), f"needs TensorFlow's summaries: set backend: tensorflow (this run would use {spec.plan.backend})")
+
+
+def _check_base(chk: Checker, spec: Spec, dataset: Dataset) -> None:
+    """The base model must take the data's input shape; `unfreeze` must name layers it keeps."""
+    base_config = spec.model.base or {}
+    base = transfer.read_base(Path(base_config.get("path") or Path(base_config["run"]) / "model.keras"))
+    if base.input_shape != dataset.input_shape:
+        chk.fail(
+            ("model", "base"),
+            f"the base model takes inputs of shape {base.input_shape}, but {dataset.name} gives {dataset.input_shape} (check data.preprocessing)",
+        )
+    transfer.check_unfreeze(chk, spec.training.phases, base.names(base_config["drop_top"]))

@@ -45,7 +45,8 @@ def _decay(value: Any, given: dict[str, Any], defaults: dict[str, Any]) -> str:
     rate = rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) else 0.01
     return (
         "Keras 3 ignores decay and would train at a constant learning rate; Keras 2's lr / (1 + decay * step) is "
-        f"learning_rate: {{type: InverseTimeDecay, initial_learning_rate: {_yaml(rate)}, decay_steps: 1, decay_rate: {_yaml(value)}}}"
+        f"schedule: {{type: inverse_time_decay, per: step, decay_steps: 1, decay_rate: {_yaml(value)}}} beside the optimizer, "
+        f"or learning_rate: {{type: InverseTimeDecay, initial_learning_rate: {_yaml(rate)}, decay_steps: 1, decay_rate: {_yaml(value)}}}"
     )
 
 

@@ -132,3 +132,10 @@ def one_step_under_mirrored_strategy(chk: Checker, path: Path, done: dict[str, A
             (*path, "training", "steps_per_execution"),
             f"several devices ({describe(device)}) train one step per execution in Keras; use auto or 1 (got {setting!r})",
         )
+
+
+def schedule_or_phases(chk: Checker, path: Path, done: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """Each phase compiles a fresh optimizer: a run-wide schedule would not know which to drive."""
+    training = done.get("training")
+    if done.get("schedule") and getattr(training, "phases", None):
+        chk.fail((*path, "schedule"), "a schedule and training.phases together: give each phase its own optimizer and learning rate instead")

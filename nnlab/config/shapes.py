@@ -20,7 +20,6 @@ from typing import Any
 
 from nnlab.config import keras_names
 from nnlab.config.checker import Checker
-from nnlab.config.spec import ModelSpec
 
 Shape = tuple[int, ...]  # one example's shape: (28, 28), (8, 8, 1), (64,)
 BYTES_PER_PARAMETER = 4  # float32, Keras's default
@@ -42,26 +41,32 @@ class MismatchError(Exception):
 Rule = Callable[[Shape, dict[str, Any]], tuple[Shape, int]]  # (input shape, arguments) -> (output shape, parameters)
 
 
-def check(chk: Checker, model: ModelSpec, input_shape: Shape) -> None:
-    """Report the first layer that cannot take what it receives, a model too large for memory, or an output that is not one vector per example."""
+def check(chk: Checker, layers: list[tuple[tuple[Any, ...], dict[str, Any]]], defaults: dict[str, Any], input_shape: Shape) -> None:
+    """Report the first layer that cannot take what it receives, a model too large for memory, or an output that is not one vector per example.
+
+    Args:
+        layers: every layer with the config path that names it (`output.stacked_layers`: a base model's, then `model.layers`).
+        defaults: `model.defaults`, given to the layers of `model.layers` that accept them.
+    """
     shape, params = tuple(input_shape), 0
     memory = available_memory()
-    for index, layer in enumerate(model.layers):
-        path = ("model", "layers", index)
+    for path, layer in layers:
         rule = RULES.get(layer["type"])
         if rule is None:
             return
         try:
-            shape, count = rule(shape, _arguments(layer, model.defaults))
+            shape, count = rule(shape, _arguments(layer, defaults if path[1] == "layers" else {}))
         except UnknownError:
             return
         except MismatchError as problem:
-            chk.fail(path + ((problem.argument,) if problem.argument and problem.argument in layer else ()), f"{layer['type']}: {problem}")
+            chk.fail(
+                path + ((problem.argument,) if problem.argument and problem.argument in layer and path[1] == "layers" else ()), f"{layer['type']}: {problem}"
+            )
             return
         params += count
         needed = params * BYTES_PER_PARAMETER * COPIES_IN_TRAINING
         if memory is not None and needed > memory:
-            blame = next((key for key in ("units", "filters", "output_dim") if key in layer), None)
+            blame = next((key for key in ("units", "filters", "output_dim") if key in layer), None) if path[1] == "layers" else None
             chk.fail(
                 path + ((blame,) if blame else ()),
                 f"the model would have {params:,} parameters up to this layer: {_size(needed)} for the weights and their gradients alone, "

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nnlab.config import data_section, objects, schema
+from nnlab.config import data_section, dynamics, objects, schema, transfer
 from nnlab.config.checker import Checker
 from nnlab.config.fields import as_dict, boolean, doc, fraction, from_dict, identity, integer, optional_integer, resolve_section, section
 
@@ -68,6 +68,10 @@ class DataSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class ModelSpec:
+    base: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc("A trained model to build on: {run: RUN_DIR or name} or {path: model.keras}, with drop_top (default 1) and freeze.", check=transfer.base),
+    )
     defaults: dict[str, Any] = field(
         default_factory=dict, metadata=doc("Arguments given to every layer that accepts them unless it sets its own.", check=objects.layer_defaults)
     )
@@ -76,12 +80,48 @@ class ModelSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainingSpec:
+    __cross_checks__ = (transfer.epochs_or_phases,)
+
     epochs: int = field(default=10, metadata=doc("Passes over the training data. Default: 10.", check=integer(minimum=1)))
     batch_size: int = field(default=32, metadata=doc("Examples per gradient step. Default: 32.", check=integer(minimum=1)))
     shuffle: bool = field(default=True, metadata=doc("Reshuffle the training data every epoch (seeded). Default: true.", check=boolean()))
     early_stopping: dict[str, Any] | None = field(
         default=None,
         metadata=doc("Keras EarlyStopping arguments, or true for {monitor: val_loss, patience: 3, restore_best_weights: true}.", check=objects.early_stopping),
+    )
+    phases: list[dict[str, Any]] | None = field(
+        default=None,
+        metadata=doc(
+            "Training in phases, one fit each: [{epochs: 4}, {epochs: 16, optimizer: {...}, unfreeze: all}]; epochs become their sum.", check=transfer.phases
+        ),
+    )
+    model_checkpoint: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc(
+            "Keep the best weights (best.weights.h5) by a monitored metric: true (val_loss) or ModelCheckpoint's monitor and mode.",
+            check=dynamics.model_checkpoint,
+        ),
+    )
+    terminate_on_nan: bool = field(
+        default=True, metadata=doc("Stop as diverged at a NaN or infinite loss, or one 10 times its start. Default: true.", check=boolean())
+    )
+    time_limit: float | None = field(
+        default=None,
+        metadata=doc("Minutes after which the run stops cleanly: completed, with stopped_early: time_limit.", check=dynamics.time_limit, identity=False),
+    )
+    tensorboard: dict[str, Any] = field(
+        default_factory=dict,
+        metadata=doc(
+            "Keras TensorBoard arguments: {histogram_freq: 1} (weight histograms), write_graph (TensorFlow only).", check=dynamics.tensorboard, identity=False
+        ),
+    )
+    diagnostics: bool = field(
+        default=True,
+        metadata=doc(
+            "Once per epoch, on a fixed batch: weights, gradients and activations per layer (diagnostics.csv) and findings. Default: true.",
+            check=boolean(),
+            identity=False,
+        ),
     )
     steps_per_execution: int | str = field(
         default="auto",
@@ -114,6 +154,12 @@ class OutputSpec:
     plots: bool = field(default=True, metadata=doc("Draw the curves and the confusion matrix into plots/. Default: true.", check=boolean(), identity=False))
     tensorboard: bool = field(default=True, metadata=doc("Write TensorBoard logs into tensorboard/. Default: true.", check=boolean(), identity=False))
     model: bool = field(default=True, metadata=doc("Save the trained model as model.keras. Default: true.", check=boolean(), identity=False))
+    checkpoint: bool = field(
+        default=True,
+        metadata=doc(
+            "Keep what resuming needs after every epoch (checkpoint/), removed when the run completes. Default: true.", check=boolean(), identity=False
+        ),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +193,13 @@ class Spec:
     optimizer: Any = field(
         default="adam", metadata=doc("A Keras optimizer: a name (adam) or {type: SGD, learning_rate: 0.1, ...}. Default: adam.", check=objects.optimizer)
     )
+    schedule: dict[str, Any] | None = field(
+        default=None,
+        metadata=doc(
+            "A learning-rate schedule: a Keras schedule counted per epoch (or per: step), reduce_on_plateau or one_cycle; starts from the optimizer's rate.",
+            check=dynamics.schedule,
+        ),
+    )
     loss: Any = field(default="auto", metadata=doc("A Keras loss, or auto (chosen from the data and the output layer). Default: auto.", check=objects.loss))
     metrics: Any = field(
         default="auto", metadata=doc("Keras metrics, or auto (accuracy for classification, mae for regression). Default: auto.", check=objects.metrics)
@@ -174,7 +227,7 @@ class Spec:
     )
     plan: Plan = field(default_factory=Plan)  # derived by prepare: not a config key
 
-    __cross_checks__ = (schema.one_step_under_mirrored_strategy,)
+    __cross_checks__ = (schema.one_step_under_mirrored_strategy, schema.schedule_or_phases)
 
     def to_dict(self) -> dict[str, Any]:
         """The config as a file holds it (config.yaml, `nnlab show`): reading it back gives this spec."""

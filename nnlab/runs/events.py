@@ -40,6 +40,24 @@ class EventWriter:
         summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(value)) for tag, value in values.items()])
         self.add(step, summary)
 
+    def histogram(self, step: int, tag: str, values: Any, bins: int = 30) -> None:
+        """A histogram of `values` (a NumPy array), as TensorBoard's Histograms tab shows it."""
+        import numpy as np
+        from tensorboard.compat.proto import summary_pb2
+
+        flat = np.asarray(values, dtype="float64").ravel()
+        counts, edges = np.histogram(flat, bins=bins) if flat.size else (np.zeros(0), np.zeros(1))
+        histogram = summary_pb2.HistogramProto(
+            min=float(flat.min()) if flat.size else 0.0,
+            max=float(flat.max()) if flat.size else 0.0,
+            num=float(flat.size),
+            sum=float(flat.sum()),
+            sum_squares=float(np.square(flat).sum()),
+            bucket_limit=[float(edge) for edge in edges[1:]],
+            bucket=[float(count) for count in counts],
+        )
+        self.add(step, summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, histo=histogram)]))
+
     def add(self, step: int, summary: Any) -> None:
         """Add a `Summary` protocol buffer (scalars, histograms, hparams) at `step`."""
         from tensorboard.compat.proto import event_pb2
@@ -48,6 +66,10 @@ class EventWriter:
 
     def _write(self, event: Any) -> None:
         self._records.write(event.SerializeToString())
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._records.closed)
 
     def flush(self) -> None:
         self._records.flush()

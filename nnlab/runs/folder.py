@@ -46,6 +46,21 @@ class RunFolder:
         return self.path / "model.keras"
 
     @property
+    def best_weights(self) -> Path:
+        """The best epoch's weights, when `training.model_checkpoint` is on."""
+        return self.path / "best.weights.h5"
+
+    @property
+    def checkpoint(self) -> Path:
+        """What resuming needs, kept after every epoch until the run completes (`nnlab.training.checkpoint`)."""
+        return self.path / "checkpoint"
+
+    @property
+    def diagnostics(self) -> Path:
+        """Per-layer weights, gradients and activations, one row per epoch and layer."""
+        return self.path / "diagnostics.csv"
+
+    @property
     def tensorboard(self) -> Path:
         return self.path / "tensorboard"
 

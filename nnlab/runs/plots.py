@@ -36,6 +36,9 @@ def plot_curves(rows: Sequence[Row], folder: Path, title: str = "") -> list[Path
         validation = _column(rows, f"val_{name}")
         if np.isfinite(validation).any():
             ax.plot(epochs, validation, marker="o", markersize=3, label=f"validation {name}")
+        for epoch, phase in phase_starts(rows):
+            ax.axvline(epoch - 0.5, color="gray", linestyle="--", linewidth=1)
+            ax.annotate(f"phase {phase}", (epoch - 0.5, 1), xycoords=("data", "axes fraction"), xytext=(3, -12), textcoords="offset points", fontsize=8, color="gray")
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         ax.set_title(f"{title}: {name}" if title else name, fontsize=10)
@@ -45,8 +48,78 @@ def plot_curves(rows: Sequence[Row], folder: Path, title: str = "") -> list[Path
     return written
 
 
+def phase_starts(rows: Sequence[Row]) -> list[tuple[int, str]]:
+    """(first epoch, phase) of every phase after the first, from metrics.csv's `phase` column."""
+    starts, previous = [], None
+    for row in rows:
+        phase = row.get("phase")
+        if phase is not None and previous is not None and phase != previous:
+            starts.append((int(row[EPOCH]), str(phase)))
+        previous = phase
+    return starts
+
+
 def _column(rows: Sequence[Row], name: str) -> np.ndarray:
     return np.array([row[name] if isinstance(row.get(name), float) else np.nan for row in rows], dtype=float)
+
+
+def plot_learning_rate(rows: Sequence[Row], folder: Path, title: str = "") -> Path | None:
+    """`learning_rate.png` on a log axis, when the rate changed during the run (a schedule); else nothing."""
+    rates = _column(rows, "learning_rate")
+    finite = rates[np.isfinite(rates)]
+    if finite.size < 2 or np.allclose(finite, finite[0]):
+        return None
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    ax.plot([row[EPOCH] for row in rows], rates, marker="o", markersize=3)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate")
+    ax.set_title(f"{title}: learning rate" if title else "learning rate", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    return save(fig, folder / "learning_rate.png")
+
+
+def plot_diagnostics(rows: Sequence[Row], folder: Path, title: str = "") -> list[Path]:
+    """`gradients.png` (gradient norm per layer over epochs, log axis) and `activations.png` (per layer)."""
+    layers = list(dict.fromkeys(str(row["layer"]) for row in rows))
+    written = []
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    for layer in layers:
+        points = [(row["epoch"], row.get("gradient_norm")) for row in rows if row["layer"] == layer]
+        points = [(e, g) for e, g in points if isinstance(g, float) and g > 0]
+        if points:
+            ax.plot(*zip(*points), marker="o", markersize=3, label=layer)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch (0: before training)")
+    ax.set_ylabel("gradient norm (log)")
+    ax.set_title(f"{title}: gradient norm per layer" if title else "gradient norm per layer", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    written.append(save(fig, folder / "gradients.png"))
+    fig = Figure(figsize=(7, 6))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for layer in layers:
+        mine = [row for row in rows if row["layer"] == layer]
+        epochs = [row["epoch"] for row in mine]
+        top.plot(epochs, [row.get("activation_std") for row in mine], marker="o", markersize=3, label=layer)
+        for key, style in (("dead_fraction", "--"), ("saturated_fraction", ":")):
+            values = [row.get(key) for row in mine]
+            if any(isinstance(v, float) for v in values):
+                bottom.plot(epochs, [v if isinstance(v, float) else np.nan for v in values], style, marker="o", markersize=3, label=f"{layer} {key.split('_')[0]}")
+    top.set_ylabel("activation std")
+    top.set_title(f"{title}: activations per layer" if title else "activations per layer", fontsize=10)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    bottom.set_ylabel("dead (--) / saturated (:)")
+    bottom.set_ylim(-0.05, 1.05)
+    bottom.set_xlabel("epoch (0: before training)")
+    if bottom.lines:
+        bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    written.append(save(fig, folder / "activations.png"))
+    return written
 
 
 def plot_confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], path: Path, title: str = "") -> Path:

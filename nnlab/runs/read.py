@@ -26,7 +26,9 @@ from nnlab.runs.metrics import MetricsError, Row, read_metrics
 STALE = "stale"  # `running` in run.json, but the process that wrote it is gone
 DAMAGED = "damaged"  # run.json, config.yaml, summary.json or metrics.csv cannot be read
 SWEEP_FILE = "sweep.json"
+SWEEP_CONFIG = "sweep.yaml"  # the resolved sweep file: an experiment config plus its `sweep:` section
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STATUSES = frozenset(str(status) for status in records.RunStatus)
 
 
 @dataclass
@@ -74,7 +76,7 @@ def iter_runs(*paths: Path | str) -> Iterator[Run]:
     for path in map(Path, paths):
         if not path.exists():
             raise NoRunsError(f"{path}: no such file or folder")
-        yield from _walk(path, sweep=None)
+        yield from _walk(path, sweep=enclosing_sweep(path))
 
 
 def _walk(path: Path, sweep: Path | None) -> Iterator[Run]:
@@ -114,7 +116,7 @@ def read_run(path: Path, sweep: Path | None = None) -> Run:
         run.problem = _reason(error)
         return run
     status = run.record.get("status")
-    if status not in {str(s) for s in records.RunStatus}:
+    if status not in _STATUSES:
         run.problem = f"{folder.record}: unknown status {status!r}"
         return run
     run.status = STALE if records.is_stale(run.record) else status
@@ -159,3 +161,28 @@ def mark_stale_as_failed(runs: Iterable[Run]) -> list[Run]:
             run.status, run.record["status"], run.record["error"] = str(records.RunStatus.FAILED), "failed", records.PROCESS_DIED
             marked.append(run)
     return marked
+
+
+def enclosing_sweep(path: Path) -> Path | None:
+    """The sweep folder that `path` (a trial, or the sweep's `trials/`) lies in, or None."""
+    for folder in (path, *path.parents):
+        if (folder / SWEEP_FILE).is_file():
+            return folder
+    return None
+
+
+def sweep_section(sweep: Path) -> dict[str, Any]:
+    """The `sweep:` section of a sweep folder's `sweep.yaml` (grid, random, seeds, repeats, metric); {} when unreadable."""
+    try:
+        section = _yaml(sweep / SWEEP_CONFIG).get("sweep")
+    except (OSError, ValueError):
+        return {}
+    return section if isinstance(section, dict) else {}
+
+
+def swept_paths(section: dict[str, Any]) -> list[str]:
+    """The dotted config paths a sweep varies: its grid's, then its random search's."""
+    grid = section.get("grid")
+    random = section.get("random")
+    params = random.get("params") if isinstance(random, dict) else None
+    return list(dict.fromkeys([*(grid if isinstance(grid, dict) else {}), *(params if isinstance(params, dict) else {})]))

@@ -67,6 +67,8 @@ class RunRecord:
     def reopen(cls, folder: RunFolder, **facts: Any) -> RunRecord:
         """Take over an existing record to continue its run in this process (resume)."""
         data = json.loads(folder.record.read_text(encoding="utf-8"))
+        for stale in ("error", "ended_at"):  # the run is going again
+            data.pop(stale, None)
         record = cls(folder, data)
         resumes = [*data.get("resumes", []), {"at": now_iso(), "from_status": data.get("status"), **facts}]
         record.data.update(status=str(RunStatus.RUNNING), ended_at=None, resumes=resumes, **this_process())

@@ -7,6 +7,8 @@ Errors Keras raises while constructing are reported against the config key.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -96,31 +98,77 @@ def build_layer(spec: dict[str, Any], defaults: dict[str, Any]) -> keras.layers.
 
 
 def build_model(model: ModelSpec, input_shape: tuple[int, ...], name: str, file: str = "") -> keras.Sequential:
-    """The Sequential model of a resolved `model` section, with its input from the data.
+    """The Sequential model of a resolved `model` section: the base's kept layers (if any), then `layers`.
 
     Raises:
         ConfigError: Keras rejected a layer's arguments.
     """
     layers: list[Any] = [keras.Input(shape=input_shape)]
+    if model.base:
+        layers += base_layers(model.base)
+    used = {layer.name for layer in layers[1:]}
     for index, spec in enumerate(model.layers):
         try:
-            layers.append(build_layer(spec, model.defaults))
+            layer = build_layer(_unique_name(spec, used) if model.base else spec, model.defaults)
         except (TypeError, ValueError, AttributeError) as error:
             raise ConfigError([Problem(f"model.layers.{index}", f"Keras rejected {spec['type']}: {_first_line(error)}", file)]) from None
+        used.add(layer.name)
+        layers.append(layer)
     try:
         return keras.Sequential(layers, name=name.replace("-", "_").replace(".", "_"))
     except (TypeError, ValueError) as error:
         raise ConfigError([Problem("model.layers", f"the layers do not fit together: {_first_line(error)}", file)]) from None
 
 
-def build_compiled(spec: Spec, input_shape: tuple[int, ...], file: str = "", **compile_options: Any) -> keras.Model:
+def base_layers(base: dict[str, Any]) -> list[keras.layers.Layer]:
+    """The base model's layers but its top `drop_top`, loaded afresh from its file (which is only read), frozen as asked."""
+    file = base.get("path") or str(Path(base["run"]) / "model.keras")
+    loaded = keras.models.load_model(file, compile=False)
+    kept = loaded.layers[: len(loaded.layers) - base["drop_top"]]
+    set_trainable(kept, base.get("freeze", False), trainable=False)
+    return kept
+
+
+def set_trainable(layers: list[keras.layers.Layer], choice: Any, trainable: bool) -> None:
+    """Freeze (or unfreeze) `choice` of `layers`: true/all (every one), N, or a list of names.
+
+    N counts from the bottom when freezing (the first N) and from the top when
+    unfreezing (the last N: the ones nearest the new output).
+    """
+    if choice is False or choice is None:
+        return
+    if choice is True or choice == "all":
+        chosen = layers
+    elif isinstance(choice, int):
+        chosen = layers[:choice] if not trainable else layers[len(layers) - choice :]
+    else:
+        chosen = [layer for layer in layers if layer.name in set(choice)]
+    for layer in chosen:
+        layer.trainable = trainable
+
+
+def _unique_name(spec: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    """A layer spec with a name no base layer has (Keras numbers new layers from `dense` again)."""
+    if "name" in spec:
+        return spec
+    stem = re.sub(r"(?<!^)(?=[A-Z])", "_", spec["type"]).lower()
+    candidate, number = f"{stem}_top", 1
+    while candidate in used:
+        candidate, number = f"{stem}_top_{number}", number + 1
+    return {**spec, "name": candidate}
+
+
+def build_compiled(spec: Spec, input_shape: tuple[int, ...], file: str = "", learning_rate: Any = None, **compile_options: Any) -> keras.Model:
     """Model, optimizer, loss and metrics of a resolved spec, compiled.
+
+    `learning_rate`, when given (a per-step schedule), replaces the optimizer's.
 
     Raises:
         ConfigError: Keras rejected an object of the config.
     """
     model = build_model(spec.model, input_shape, spec.name, file)
-    optimizer = _built(("optimizer",), "optimizer", spec.optimizer, file)
+    optimizer_spec = spec.optimizer if learning_rate is None else {**spec.optimizer, "learning_rate": learning_rate}
+    optimizer = _built(("optimizer",), "optimizer", optimizer_spec, file)
     loss = _built(("loss",), "loss", spec.loss, file)
     metrics = [_built(("metrics", index), "metric", metric, file) for index, metric in enumerate(spec.metrics)]
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **compile_options)

@@ -39,6 +39,7 @@ class MetricsLogger(keras.callbacks.Callback):
         super().__init__()
         self.path = Path(path)
         self.rows: list[Row] = []
+        self.phase: int | None = None  # with training.phases: the phase column
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
         self._started = time.perf_counter()
@@ -47,20 +48,27 @@ class MetricsLogger(keras.callbacks.Callback):
         row: Row = {"epoch": epoch + 1, **{key: float(value) for key, value in (logs or {}).items() if key != "learning_rate"}}
         row["learning_rate"] = current_learning_rate(self.model.optimizer)
         row["epoch_seconds"] = round(time.perf_counter() - self._started, 4)
+        if self.phase is not None:
+            row["phase"] = self.phase
         self.rows.append(row)
         write_metrics(self.path, self.rows)
 
 
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stops training at the first NaN or infinite loss and remembers the epoch.
+    """Stops training when the loss becomes NaN or infinite, or grows GROWTH times above its start.
 
-    The loss is looked at once per execution (every `steps_per_execution`
-    steps), not every step, so the check costs one small copy per chunk.
+    The loss is looked at once per execution (every `steps_per_execution` steps)
+    and at each epoch's end, not every step, so the check costs one small copy
+    per chunk. It remembers the epoch and the last finite loss it saw.
     """
+
+    GROWTH = 10.0  # a loss this many times its first value has left the basin: it diverged
 
     def __init__(self) -> None:
         super().__init__()
         self.diverged_epoch: int | None = None
+        self.first_loss: float | None = None
+        self.last_finite_loss: float | None = None
         self._epoch = 0
 
     def on_epoch_begin(self, epoch: int, logs: Logs = None) -> None:
@@ -73,20 +81,55 @@ class DivergenceGuard(keras.callbacks.Callback):
         self._check(logs)
 
     def _check(self, logs: Logs) -> None:
-        loss = (logs or {}).get("loss")
-        if loss is not None and self.diverged_epoch is None and not math.isfinite(float(loss)):
-            self.diverged_epoch = self._epoch
+        value = (logs or {}).get("loss")
+        if value is None or self.diverged_epoch is not None:
+            return
+        loss = float(value)
+        if math.isfinite(loss) and (self.first_loss is None or loss <= self.GROWTH * max(self.first_loss, 1e-12)):
+            self.first_loss = loss if self.first_loss is None else self.first_loss
+            self.last_finite_loss = loss
+            return
+        self.diverged_epoch = self._epoch
+        self.model.stop_training = True
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training cleanly once `minutes` have passed (checked per execution and per epoch)."""
+
+    def __init__(self, minutes: float) -> None:
+        super().__init__()
+        self.seconds = minutes * 60
+        self.reached = False
+
+    def on_train_begin(self, logs: Logs = None) -> None:
+        if not hasattr(self, "_started"):  # once per run: phases call fit several times
+            self._started = time.perf_counter()
+
+    def on_train_batch_end(self, batch: int, logs: Logs = None) -> None:
+        self._check()
+
+    def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
+        self._check()
+
+    def _check(self) -> None:
+        if time.perf_counter() - self._started >= self.seconds:
+            self.reached = True
             self.model.stop_training = True
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
-    """Per-epoch scalars in `train/` and `validation/`, with Keras's tags, without TensorFlow."""
+    """Per-epoch scalars in `train/` and `validation/`, with Keras's tags, without TensorFlow.
 
-    def __init__(self, logdir: Path) -> None:
+    With `histogram_freq: N`, every N epochs each weight's histogram too (Keras's
+    `<layer>/<weight>_N` style tags under `train/`).
+    """
+
+    def __init__(self, logdir: Path, histogram_freq: int = 0) -> None:
         super().__init__()
-        self.logdir = Path(logdir)
+        self.logdir, self.histogram_freq = Path(logdir), histogram_freq
 
     def on_train_begin(self, logs: Logs = None) -> None:
+        # Every fit (each phase, each resumption) gets event files of its own, continuing the steps.
         self._train, self._validation = EventWriter(self.logdir / "train"), EventWriter(self.logdir / "validation")
 
     def on_epoch_end(self, epoch: int, logs: Logs = None) -> None:
@@ -96,6 +139,9 @@ class TensorBoardLogger(keras.callbacks.Callback):
         validation = {f"epoch_{key.removeprefix('val_')}": value for key, value in values.items() if key.startswith("val_")}
         if validation:
             self._validation.scalars(epoch, validation)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            for weight in self.model.weights:
+                self._train.histogram(epoch, weight.path, np.asarray(keras.ops.convert_to_numpy(weight)))
         self._train.flush()
         self._validation.flush()
 
