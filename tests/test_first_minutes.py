@@ -89,7 +89,7 @@ def test_train_says_what_it_loads_builds_and_where_it_writes_before_the_first_ep
 def test_train_says_that_early_stopping_ended_the_run(told):
     result, folder = told
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["stopped_early"] == {"epoch": 2, "restored_best_weights": True, "restored_epoch": 1}
+    assert summary["stopped_early"] == {"by": "early_stopping", "epoch": 2, "restored_best_weights": True, "restored_epoch": 1}
     assert "early stopping: loss did not improve for 1 epoch; stopped after epoch 2 of 8, restored the weights of epoch 1" in result.stderr
 
 
@@ -97,3 +97,7 @@ def test_train_says_that_early_stopping_ended_the_run(told):
 def test_run_json_says_labels_were_one_hot_for_categorical_crossentropy(told):
     _, folder = told
     assert json.loads((folder / "run.json").read_text())["data"]["one_hot"] is True
+
+
+def test_a_time_limit_says_so_and_how_to_go_on(spec):
+    assert stopped_early({"stopped_early": {"by": "time_limit", "epoch": 12}}, spec) == "time limit: stopped after epoch 12 of 50; continue it with --resume"
