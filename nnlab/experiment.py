@@ -98,7 +98,7 @@ def select_backend(spec: Spec) -> None:
 RESUMABLE = ("interrupted", "stale", "failed")
 
 
-def prepare_resume(folder: str | Path, *, allow_external_code: bool = False) -> Experiment:
+def prepare_resume(folder: str | Path, *, allow_external_code: bool = False, say: Say | None = None) -> Experiment:
     """The experiment of a run folder to continue: its config.yaml, checked again, and its data.
 
     A run can be resumed when it was interrupted, its process died (stale), it
@@ -126,7 +126,7 @@ def prepare_resume(folder: str | Path, *, allow_external_code: bool = False) -> 
         raise ConfigError([Problem("", f"cannot be resumed: {why.get(existing.status, existing.status)}", str(path))])
     if existing.record.get("backend") in schema.BACKENDS:
         os.environ[schema.CHOICE] = existing.record["backend"]
-    experiment = prepare(path / "config.yaml", allow_external_code=allow_external_code)
+    experiment = prepare(path / "config.yaml", allow_external_code=allow_external_code, say=say)
     if experiment.spec.fingerprint() != existing.record.get("fingerprint"):
         raise ConfigError(
             [Problem("", "cannot be resumed: config.yaml was changed after the run started (its fingerprint differs)", str(path / "config.yaml"))]

@@ -103,7 +103,7 @@ def _start(
     from nnlab.experiment import prepare_resume
 
     try:
-        return prepare_resume(resume, allow_external_code=allow_external_code), RunFolder(resume), []
+        return prepare_resume(resume, allow_external_code=allow_external_code, say=say if verbose else None), RunFolder(resume), []
     except ConfigError as error:
         fail(error, debug)
 

@@ -86,10 +86,13 @@ def check_object(chk: Checker, path: Path, value: Any, kind: str) -> Any:
 
 
 def _bare_name_needs_no_arguments(chk: Checker, path: Path, entry: keras_names.Entry) -> None:
+    """A class named bare is built without arguments: one that requires some (`MeanIoU`) must be a mapping."""
     built = keras_names.class_for(entry) if entry.is_class else None
-    required = keras_names.parameters(built).required if built is not None else []
+    if built is None:
+        return
+    required = keras_names.parameters(built).required
     if required:
-        chk.fail(path, f"{built.name} needs the argument(s) {', '.join(required)}: write {{type: {built.name}, {required[0]}: ...}}")  # type: ignore[union-attr]
+        chk.fail(path, f"{built.name} needs the argument(s) {', '.join(required)}: write {{type: {built.name}, {required[0]}: ...}}")
 
 
 def _takes_no_arguments(entry: keras_names.Entry) -> str:
