@@ -101,3 +101,76 @@ def test_a_path_for_a_dataset_that_reads_no_files():
     with pytest.raises(DataError, match="digits reads no files") as error:
         load_raw({"dataset": {"type": "digits"}, "path": "somewhere"}, seed=0)
     assert error.value.key == "data.path"
+
+
+def npz_file(tmp_path, **arrays):
+    path = tmp_path / "data.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+def test_npz_text_features_are_refused_naming_the_file(tmp_path):
+    path = npz_file(tmp_path, x_train=np.array([["a", "b"]] * 4), y_train=np.arange(4) % 2)
+    with pytest.raises(DataError, match=r"data\.npz: x_train holds text \(dtype <U1\); features must be numbers"):
+        npz_raw(path)
+
+
+@pytest.mark.parametrize("value, shown", [(np.nan, r"NaN \(a missing value\)"), (np.inf, r"an infinite value \(inf\)")], ids=["nan", "inf"])
+def test_npz_features_that_are_not_finite_are_refused_naming_the_file(tmp_path, value, shown):
+    x = np.ones((4, 3))
+    x[2, 1] = value
+    path = npz_file(tmp_path, x_train=x, y_train=np.arange(4) % 2)
+    with pytest.raises(DataError, match=rf"data\.npz: x_train holds {shown} at example 3, column 2"):
+        npz_raw(path)
+
+
+def test_npz_test_features_are_checked_too(tmp_path):
+    path = npz_file(tmp_path, x_train=np.ones((4, 2)), y_train=np.arange(4) % 2, x_test=np.full((2, 2), -np.inf), y_test=np.arange(2))
+    with pytest.raises(DataError, match=r"data\.npz: x_test holds an infinite value \(-inf\) at example 1, column 1"):
+        npz_raw(path)
+
+
+def test_npz_regression_targets_that_are_not_finite_are_refused(tmp_path):
+    path = npz_file(tmp_path, x_train=np.ones((4, 2)), y_train=np.array([0.5, np.nan, 1.0, 2.0]))
+    with pytest.raises(DataError, match=r"data\.npz: y_train holds NaN \(a missing value\) at example 2"):
+        npz_raw(path)
+
+
+def test_npz_zero_dimensional_arrays_are_refused_naming_the_file(tmp_path):
+    path = npz_file(tmp_path, x_train=np.array(5.0), y_train=np.array(1))
+    with pytest.raises(DataError, match=r"data\.npz: x_train is a single value \(a 0-d array\); expected one entry per example"):
+        npz_raw(path)
+
+
+def test_csv_infinite_feature_is_refused_naming_column_and_row(tmp_path):
+    (tmp_path / "houses.csv").write_text("rooms,area,price\n3,70,1.5\n4,inf,2.0\n")
+    with pytest.raises(DataError, match=r"houses\.csv: column 'area' holds an infinite value in data row 2"):
+        csv_raw(tmp_path / "houses.csv", target="price")
+
+
+def test_csv_infinite_regression_target_is_refused(tmp_path):
+    (tmp_path / "houses.csv").write_text("rooms,price\n3,1.5\n4,-inf\n")
+    with pytest.raises(DataError, match=r"houses\.csv: the target column 'price' holds an infinite value \(-inf\) at data row 2"):
+        csv_raw(tmp_path / "houses.csv", target="price")
+
+
+def test_csv_with_only_a_header_names_the_file(tmp_path):
+    (tmp_path / "houses.csv").write_text("rooms,price\n")
+    with pytest.raises(DataError, match=r"houses\.csv: no data rows \(only the header\)"):
+        csv_raw(tmp_path / "houses.csv", target="price")
+
+
+def test_csv_with_one_row_names_the_file_when_it_cannot_be_split(tmp_path):
+    from nnlab.data import load
+
+    (tmp_path / "houses.csv").write_text("rooms,price\n3,1.5\n")
+    data = {
+        "dataset": {"type": "csv", "target": "price"},
+        "path": str(tmp_path / "houses.csv"),
+        "test_split": 0.2,
+        "validation_split": 0.2,
+        "preprocessing": [],
+    }
+    with pytest.raises(DataError, match=r"houses\.csv: cannot split 1 example: ") as caught:
+        load(data, seed=0)
+    assert caught.value.key == "data.test_split"

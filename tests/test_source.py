@@ -60,3 +60,12 @@ def test_overridden_key_is_blamed_on_set():
 def test_bad_override_is_reported(override, message):
     with pytest.raises(ConfigError, match=message):
         apply_overrides(parse(TEXT), [override])
+
+
+def test_a_problem_found_at_build_time_is_located_at_its_line():
+    from nnlab.config.source import relocate
+    from nnlab.errors import Problem
+
+    error = ConfigError([Problem("model.layers.1", "Keras rejected Dense: bad", "x.yaml")])
+    [problem] = relocate(error, parse(TEXT, "x.yaml")).problems
+    assert str(problem) == "x.yaml:5: model.layers.1: Keras rejected Dense: bad"

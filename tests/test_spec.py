@@ -66,3 +66,20 @@ def test_the_readme_key_table_lists_every_key():
         keys += [f"{name}.{f.name}" for f in config_fields(section)]
     keys = [key for key in keys if key not in ("data", "model", "training", "output")]
     assert [key for key in keys if f"`{key}`" not in readme] == []
+
+
+@pytest.mark.parametrize(
+    "optimizer, expected",
+    [
+        ({"type": "sgd", "learning_rate": 0.1}, "tiny (SGD, lr 0.1, batch 64)"),
+        ("adam", "tiny (Adam, batch 64)"),
+        (
+            {"type": "sgd", "learning_rate": {"type": "ExponentialDecay", "initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.9}},
+            "tiny (SGD, lr ExponentialDecay, batch 64)",
+        ),
+    ],
+    ids=["rate", "default", "schedule"],
+)
+def test_the_title_names_the_run_and_what_tells_it_apart(write_config, tiny, optimizer, expected):
+    tiny["optimizer"] = optimizer
+    assert prepare(write_config(tiny)).spec.title() == expected

@@ -149,3 +149,21 @@ def test_every_shipped_config_passes_the_schema_without_its_data(config, runs_wi
 def test_one_hot_step_makes_auto_pick_categorical_crossentropy(write_config, tiny):
     tiny["data"]["preprocessing"] = ["standardize", "one_hot"]
     assert prepare(write_config(tiny)).spec.loss == "categorical_crossentropy"
+
+
+def test_a_seed_beyond_32_bits_is_one_line_naming_the_seed(write_config, tiny):
+    tiny["seed"] = 2**32
+    [line] = problems(write_config, tiny)
+    assert line.endswith("seed: expected an integer from 0 to 4294967295 (got 4294967296)")
+
+
+@pytest.mark.parametrize("name", ["a" * 101, "a" * 250, "evil\n", "../up", ""], ids=["101", "250", "newline", "path", "empty"])
+def test_a_name_that_cannot_name_a_folder_is_one_line(write_config, tiny, name):
+    tiny["name"] = name
+    [line] = problems(write_config, tiny)
+    assert "name: expected 1 to 100 letters, digits, '.', '_' or '-'" in line
+
+
+def test_a_name_of_100_characters_is_accepted(write_config, tiny):
+    tiny["name"] = "a" * 100
+    assert prepare(write_config(tiny)).spec.name == "a" * 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
@@ -18,6 +19,13 @@ Overrides = Annotated[
     typer.Option("--set", "-s", help="Override a key: --set model.layers.0.units=256 (YAML-typed, repeatable).", show_default=False),
 ]
 Debug = Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")]
+AllowExternalCode = Annotated[
+    bool,
+    typer.Option(
+        "--allow-external-code",
+        help="Accept layers that run code from outside the config (Lambda, TFSMLayer's SavedModel); only for configs and models you trust.",
+    ),
+]
 
 
 def fail(error: ConfigError, debug: bool) -> NoReturn:
@@ -33,13 +41,19 @@ def warn(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
 
 
-def prepare(config: Path, overrides: list[str] | None, debug: bool) -> Experiment:
-    """The checked experiment of a config file, or one line per problem and exit 2."""
+def say(text: str) -> None:
+    """A piece of a status line on standard error, shown at once ("\n" ends the line)."""
+    typer.echo(text, err=True, nl=False)
+    sys.stderr.flush()
+
+
+def prepare(config: Path, overrides: list[str] | None, debug: bool, *, allow_external_code: bool = False, verbose: bool = False) -> Experiment:
+    """The checked experiment of a config file, or one line per problem and exit 2; `verbose` says what is loaded."""
     from nnlab.config import keras_names
     from nnlab.experiment import prepare as prepare_experiment
 
     try:
-        experiment = prepare_experiment(config, overrides or [])
+        experiment = prepare_experiment(config, overrides or [], allow_external_code=allow_external_code, say=say if verbose else None)
     except ConfigError as error:
         fail(error, debug)
     problem = keras_names.layout_problem()

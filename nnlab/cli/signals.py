@@ -12,16 +12,45 @@ from __future__ import annotations
 import signal
 import sys
 import time
+from collections.abc import Callable
 from types import FrameType
+from typing import Any
 
 GRACE_SECONDS = 10.0  # a signal later than this after the first interrupts again (a stuck clean-up)
 _first: list[float] = []
+REDELIVER_SECONDS = 0.01  # an interrupt Python swallowed is raised again this much later, outside the callback that swallowed it
 
 
 def install() -> None:
     """Turn SIGINT and SIGTERM into KeyboardInterrupt, once per grace period (main thread only)."""
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, _interrupt)
+    if hasattr(signal, "setitimer"):
+        signal.signal(signal.SIGALRM, _redelivered)
+        sys.unraisablehook = _unraisable_hook(sys.unraisablehook)
+
+
+def _unraisable_hook(previous: Callable[[Any], object]) -> Callable[[Any], None]:
+    """Raise again an interrupt that landed where Python cannot raise it.
+
+    A signal handler runs between two bytecodes of whatever the main thread is
+    doing, and that may be a garbage-collector callback or a `__del__` (JAX
+    registers one): there Python prints "Exception ignored" and carries on, and
+    the interrupt would be lost. A timer delivers it again a moment later, when
+    the program is back outside the callback (and again, should it land in one).
+    """
+
+    def hook(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            signal.setitimer(signal.ITIMER_REAL, REDELIVER_SECONDS)
+            return
+        previous(unraisable)
+
+    return hook
+
+
+def _redelivered(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

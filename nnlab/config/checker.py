@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnlab.config import renames
 from nnlab.config.source import Source
 from nnlab.errors import ConfigError, Problem, describe, did_you_mean
 
@@ -13,9 +14,10 @@ Path = tuple[Any, ...]
 class Checker:
     """Gathers problems while a config is checked, so all are reported at once."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, allow_external_code: bool = False) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.allow_external_code = allow_external_code  # layers that run code from outside the config (Lambda, TFSMLayer)
 
     def fail(self, path: Path, message: str) -> None:
         self.problems.append(self.source.problem(path, message))
@@ -33,7 +35,8 @@ class Checker:
             return {}
         for key in value:
             if key not in keys:
-                self.fail(path + (key,), f"unknown key '{key}'" + did_you_mean(str(key), keys))
+                advice = renames.key(path + (key,))
+                self.fail(path + (key,), f"unknown key '{key}'" + (f"; {advice}" if advice else did_you_mean(str(key), keys)))
         return {key: val for key, val in value.items() if key in keys}
 
     def integer(self, path: Path, value: Any, *, minimum: int, maximum: int | None = None) -> int:

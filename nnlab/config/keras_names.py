@@ -67,6 +67,7 @@ class Entry:
     name: str
     module: str
     attr: str
+    alias: bool = False  # a name only Keras's registry knows (`zero`, `mse`): `get()` takes it, `getattr` does not
 
     @property
     def is_class(self) -> bool:
@@ -148,7 +149,7 @@ def names(kind: str) -> dict[str, Entry]:
     entries.update(_registry_aliases(root, kind, entries))
     if kind == "metric":
         for short in COMPILE_METRIC_ALIASES:
-            entries.setdefault(short, Entry(kind, short, "", short))
+            entries.setdefault(short, Entry(kind, short, "", short, alias=True))
     return entries
 
 
@@ -165,7 +166,7 @@ def _registry_aliases(root: Path, kind: str, entries: dict[str, Entry]) -> dict[
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(value, ast.Name):
                     target = by_attr.get(value.id)
                     if target is not None and key.value not in entries:
-                        aliases[key.value] = Entry(kind, key.value, target.module, target.attr)
+                        aliases[key.value] = Entry(kind, key.value, target.module, target.attr, alias=True)
     return aliases
 
 
@@ -184,6 +185,30 @@ def lookup(kind: str, name: str) -> Entry | None:
     # Prefer the class (`MeanSquaredError`) over a same-named function when both match.
     matches.sort(key=lambda entry: not entry.is_class)
     return matches[0] if matches else None
+
+
+def class_for(entry: Entry) -> Entry | None:
+    """The public class a mapping `{type: NAME, ...}` builds, or None when NAME is only a function.
+
+    A class written by a public name is itself; a registry alias is its class
+    (`zero` -> `Zeros`); a function is the class of the same name
+    (`categorical_crossentropy` -> `CategoricalCrossentropy`), which is what
+    arguments such as `from_logits` are meant for. Keras's loss *functions* take
+    `(y_true, y_pred)`, so building one with arguments would fail.
+    """
+    if not checked():
+        return entry  # names are taken as written
+    if not entry.module:  # `accuracy`: compile() picks the variant that fits the labels; no class stands for it
+        return None
+    if entry.is_class and not entry.alias:
+        return entry
+    public = [candidate for candidate in names(entry.kind).values() if candidate.is_class and not candidate.alias]
+    if entry.is_class:  # a registry alias of a class
+        same = [candidate for candidate in public if (candidate.module, candidate.attr) == (entry.module, entry.attr)]
+    else:
+        same = [candidate for candidate in public if normalize(candidate.name) == normalize(entry.attr)]
+    same.sort(key=lambda candidate: candidate.name != candidate.attr)  # `Zeros` before an exported alias of it
+    return same[0] if same else None
 
 
 @functools.cache

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Any
 
-from nnlab.config import keras_names
+from nnlab.config import keras_names, renames
 from nnlab.config.checker import Checker, Path
 from nnlab.config.fields import MISSING
 from nnlab.errors import describe, did_you_mean
@@ -27,6 +27,14 @@ NESTED_NAMES = {"activation": "activation", "recurrent_activation": "activation"
 # Keras rejects these when it builds the object; checking them here lets
 # `nnlab validate` (which does not import Keras) catch them too.
 POSITIVE = {"units", "filters", "learning_rate", "initial_learning_rate", "decay_steps"}
+# Arguments Keras requires in a constructor's body rather than in its signature: one of them must be given.
+ONE_OF = {"CategoryEncoding": ("num_tokens",), "Discretization": ("num_bins", "bin_boundaries")}
+# Layers that run code from outside the config, refused unless the user opts in (`--allow-external-code`):
+# a config file should be safe to train, whoever wrote it.
+EXTERNAL_CODE = {
+    "Lambda": "runs a Python function",
+    "TFSMLayer": "loads a TensorFlow SavedModel and runs its operations, which can read and write files and run programs",
+}
 
 
 def nested_kind(argument: str) -> str | None:
@@ -42,13 +50,18 @@ def nested_kind(argument: str) -> str | None:
 def check_object(chk: Checker, path: Path, value: Any, kind: str) -> Any:
     """Check one Keras object spec; returns it with its name canonical, or None if wrong.
 
-    Bare names stay bare (`adam` -> `"Adam"`); mappings keep their arguments with
-    YAML ints turned into floats where Keras's default is a float.
+    Bare names stay bare (`he_normal`); a mapping becomes the class it builds
+    (`{type: categorical_crossentropy, from_logits: true}` ->
+    `{type: CategoricalCrossentropy, from_logits: true}`), with YAML ints turned
+    into floats where Keras's default is a float. A mapping of a function
+    without arguments is its bare name (`{type: relu}` -> `relu`).
     """
     if value is None and kind in ("activation", "regularizer", "constraint"):
         return None
     if isinstance(value, str):
         entry = _entry(chk, path, value, kind)
+        if entry is not None:
+            _bare_name_needs_no_arguments(chk, path, entry)
         return entry.name if entry else None
     if not isinstance(value, dict):
         chk.fail(path, f"expected a {kind} name or a mapping with 'type' (got {describe(value)})")
@@ -63,7 +76,34 @@ def check_object(chk: Checker, path: Path, value: Any, kind: str) -> Any:
     if entry is None:
         return None
     args = {key: val for key, val in value.items() if key != "type"}
-    return {"type": entry.name, **check_arguments(chk, path, entry, args)}
+    built = keras_names.class_for(entry)
+    if built is not None:
+        return {"type": built.name, **check_arguments(chk, path, built, args)}
+    if args:
+        chk.fail(path + ("type",), _takes_no_arguments(entry))
+        return None
+    return entry.name
+
+
+def _bare_name_needs_no_arguments(chk: Checker, path: Path, entry: keras_names.Entry) -> None:
+    """A class named bare is built without arguments: one that requires some (`MeanIoU`) must be a mapping."""
+    built = keras_names.class_for(entry) if entry.is_class else None
+    if built is None:
+        return
+    required = keras_names.parameters(built).required
+    if required:
+        chk.fail(path, f"{built.name} needs the argument(s) {', '.join(required)}: write {{type: {built.name}, {required[0]}: ...}}")
+
+
+def _takes_no_arguments(entry: keras_names.Entry) -> str:
+    """Why `{type: relu, max_value: 6}` cannot be built, and what can."""
+    if entry.kind == "activation":
+        layer = keras_names.lookup("layer", entry.attr)
+        instead = f"a layer after this one, e.g. {{type: {layer.name}, ...}}" if layer is not None else "a layer after this one"
+        return f"the activation {entry.name} is a function and takes no arguments here; for arguments use {instead}"
+    if not entry.module:
+        return f"{entry.name} takes no arguments (Keras picks the variant that fits the labels); for arguments name a Keras class instead"
+    return f"{entry.name} is a function and takes no arguments here, and Keras has no {entry.kind} class of that name that would"
 
 
 def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: dict, *, defaults_from: dict | None = None) -> dict:
@@ -77,8 +117,12 @@ def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: di
         if not isinstance(key, str):
             chk.fail(where, f"argument names must be strings (got {describe(key)})")
             continue
+        advice = renames.argument(entry.kind, entry.name, key, val, args, params.defaults)
+        if advice:  # a Keras 2 habit: Keras 3 renamed it, dropped it, or would ignore it
+            chk.fail(where, advice)
+            continue
         if not params.open and key not in accepted:
-            chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted))
+            chk.fail(where, f"unknown argument '{key}' for {entry.name}" + did_you_mean(key, accepted - renames.ignored(entry.kind)))
             misspelled.update(difflib.get_close_matches(key, params.required, n=1, cutoff=0.6))
             continue
         cleaned[key] = check_value(chk, where, key, val, params.defaults.get(key, keras_names.UNKNOWN))
@@ -89,6 +133,9 @@ def check_arguments(chk: Checker, path: Path, entry: keras_names.Entry, args: di
     ]
     if missing and entry.is_class:
         chk.fail(path, f"{entry.name} needs the argument(s) {', '.join(missing)}")
+    one_of = ONE_OF.get(entry.name, ())
+    if one_of and not any(name in args or (defaults_from and name in defaults_from) for name in one_of):
+        chk.fail(path, f"{entry.name} needs the argument {' or '.join(one_of)}")
     return cleaned
 
 
@@ -109,8 +156,8 @@ def check_value(chk: Checker, path: Path, key: str, value: Any, default: Any) ->
         return value
     if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)  # Keras checks `isinstance(momentum, float)`; YAML reads `0` as int.
-    if isinstance(default, float) and not (isinstance(value, float) or value is None):
-        chk.fail(path, f"expected a number (got {describe(value)})")
+    if isinstance(default, float) and not isinstance(value, float):  # null too: Keras computes with it
+        chk.fail(path, f"expected a number (got {'null' if value is None else describe(value)})")
     return value
 
 
@@ -183,8 +230,24 @@ def _layer(chk: Checker, path: Path, value: Any, defaults: dict[str, Any]) -> di
     entry = keras_names.lookup("layer", value["type"]) if isinstance(value["type"], str) else None
     if entry is None:
         return check_object(chk, path, value, "layer")  # reports the unknown name
+    if entry.name in EXTERNAL_CODE and not chk.allow_external_code:
+        chk.fail(
+            path + ("type",),
+            f"{entry.name} {EXTERNAL_CODE[entry.name]}, so a config that names it is not safe to train unless you trust where it came from; "
+            "nnlab refuses it without --allow-external-code",
+        )
+        return None
     args = {key: val for key, val in value.items() if key != "type"}
-    return {"type": entry.name, **check_arguments(chk, path, entry, args, defaults_from=defaults)}
+    cleaned = check_arguments(chk, path, entry, args, defaults_from=defaults)
+    _dropout_rate(chk, path, entry.name, cleaned)
+    return {"type": entry.name, **cleaned}
+
+
+def _dropout_rate(chk: Checker, path: Path, name: str, args: dict[str, Any]) -> None:
+    """Keras refuses a dropout rate outside [0, 1] when it builds the layer; 1 would drop every input."""
+    rate = args.get("rate")
+    if name.endswith("Dropout") and isinstance(rate, (int, float)) and not isinstance(rate, bool) and not 0 <= rate < 1:
+        chk.fail(path + ("rate",), f"expected the fraction of inputs to drop, 0 <= rate < 1 (got {rate})")
 
 
 EARLY_STOPPING_DEFAULTS = {"monitor": "val_loss", "patience": 3, "restore_best_weights": True}

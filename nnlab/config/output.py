@@ -12,13 +12,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nnlab.config import dynamics, schema, transfer
+from nnlab.config import dynamics, keras_names, schema, transfer
 from nnlab.config.checker import Checker
 from nnlab.config.spec import ModelSpec, Plan, Spec
 from nnlab.data import CLASSIFICATION, Dataset
 from nnlab.errors import describe
 
-PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid", "log_softmax"}
+PROBABILITY_ACTIVATIONS = {"softmax", "sigmoid"}  # log_softmax gives log-probabilities: logits to a cross-entropy
 
 
 def stacked_layers(model: ModelSpec) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
@@ -55,15 +55,33 @@ def output_activation(model: ModelSpec) -> str | None:
 
 
 def loss_name(loss: Any) -> str:
-    """`SparseCategoricalCrossentropy` and `sparse_categorical_crossentropy` -> `sparsecategoricalcrossentropy`."""
+    """`SparseCategoricalCrossentropy`, `sparse_categorical_crossentropy` and `scce` -> `sparsecategoricalcrossentropy`."""
     name = loss["type"] if isinstance(loss, dict) else str(loss)
-    return {"bce": "binarycrossentropy", "cce": "categoricalcrossentropy", "scce": "sparsecategoricalcrossentropy"}.get(
-        name.lower(), name.replace("_", "").lower()
-    )
+    entry = keras_names.lookup("loss", name) if keras_names.checked() else None
+    return keras_names.normalize(entry.attr if entry is not None and entry.module else name)
+
+
+# Loss families, by `loss_name`: what each expects from the output layer and the labels.
+CATEGORICAL = {
+    "sparsecategoricalcrossentropy",
+    "categoricalcrossentropy",
+    "categoricalfocalcrossentropy",
+    "categoricalhinge",
+    "categoricalgeneralizedcrossentropy",
+}
+BINARY = {"binarycrossentropy", "binaryfocalcrossentropy", "hinge", "squaredhinge"}
+REGRESSION_LOSSES = {"meansquarederror", "meanabsoluteerror", "meanabsolutepercentageerror", "meansquaredlogarithmicerror", "huber", "logcosh"}
 
 
 def check(chk: Checker, spec: Spec, dataset: Dataset) -> None:
-    """Report an output layer or loss that cannot fit the data."""
+    """Report an output layer, loss or labels that cannot work together: the one place this is decided.
+
+    For classes: the output has one unit per class (softmax, or logits) and a
+    categorical loss, or one unit (sigmoid, or a logit) and a binary loss for
+    two classes; a regression loss on class labels is refused unless the labels
+    are one-hot vectors by choice (the `one_hot` step). For regression: one unit
+    per target and a regression loss. `from_logits` must match the activation.
+    """
     if spec.model.base:
         _check_base(chk, spec, dataset)
     found = output_layer(spec.model)
@@ -71,21 +89,77 @@ def check(chk: Checker, spec: Spec, dataset: Dataset) -> None:
         return
     where, layer = found
     units, path = layer["units"], where + (("units",) if where[1] == "layers" else ())
+    if dataset.task != CLASSIFICATION:
+        _check_regression(chk, spec, dataset, path, units)
+        return
+    classes = dataset.num_classes or 0
+    if units != classes and not (units == 1 and classes == 2):
+        hint = f"{classes}" + (" (or 1 with sigmoid)" if classes == 2 else "")
+        chk.fail(path, f"the output layer must have one unit per class: {hint} for {dataset.name} (got {units})")
+        return
+    activation = output_activation(spec.model)
+    if activation == "softmax" and units == 1:
+        chk.fail(_activation_path(spec, where), "softmax over one unit always outputs 1: use sigmoid with one unit, or softmax with 2 units")
+        return
+    if spec.loss != "auto":
+        _check_classification_loss(chk, spec, dataset, units, classes)
+        _check_logits(chk, spec, activation)
+
+
+def _check_classification_loss(chk: Checker, spec: Spec, dataset: Dataset, units: int, classes: int) -> None:
+    loss, shown = loss_name(spec.loss), describe(spec.loss)
+    if loss in REGRESSION_LOSSES and not dataset.one_hot:
+        chk.fail(
+            ("loss",),
+            f"{shown} is a regression loss, but {dataset.name} has class labels; use "
+            + ("binary_crossentropy" if units == 1 else "sparse_categorical_crossentropy")
+            + " (or loss: auto); to compare with one-hot vectors add the one_hot step to data.preprocessing; "
+            "to predict numbers use a csv or npz dataset with task: regression",
+        )
+    elif units == 1 and loss in CATEGORICAL:
+        chk.fail(("loss",), f"{shown} needs one output unit per class ({classes}); with 1 unit use binary_crossentropy")
+    elif units > 1 and loss in BINARY:
+        chk.fail(
+            ("loss",),
+            f"{shown} scores each of the {units} outputs as its own yes-or-no answer, but each example has one of {classes} classes: "
+            "use sparse_categorical_crossentropy (or loss: auto)" + ("; or one sigmoid unit for two classes" if classes == 2 else ""),
+        )
+    elif dataset.one_hot and loss.startswith("sparse"):
+        chk.fail(("loss",), f"{shown} takes class numbers, but the one_hot step makes one-hot vectors: use categorical_crossentropy (or loss: auto)")
+
+
+def _check_logits(chk: Checker, spec: Spec, activation: str | None) -> None:
+    """Cross-entropy must know whether the output is probabilities or logits (`from_logits`)."""
     loss = loss_name(spec.loss)
-    if dataset.task == CLASSIFICATION:
-        classes = dataset.num_classes
-        if units != classes and not (units == 1 and classes == 2):
-            hint = f"{classes}" + (" (or 1 with sigmoid)" if classes == 2 else "")
-            chk.fail(path, f"the output layer must have one unit per class: {hint} for {dataset.name} (got {units})")
-        elif units == 1 and loss in ("sparsecategoricalcrossentropy", "categoricalcrossentropy"):
-            chk.fail(("loss",), f"{describe(spec.loss)} needs one output unit per class ({classes}); with 1 unit use binary_crossentropy")
-        elif units > 1 and loss == "binarycrossentropy" and classes != units:
-            chk.fail(("loss",), f"binary_crossentropy needs 1 output unit (got {units})")
-    else:
-        if "crossentropy" in loss or "hinge" in loss:
-            chk.fail(("loss",), f"{describe(spec.loss)} is a classification loss, but {dataset.name} is a regression task; use mse or mae")
-        if units != dataset.num_targets:
-            chk.fail(path, f"the output layer must have one unit per target: {dataset.num_targets} for {dataset.name} (got {units})")
+    if "crossentropy" not in loss:
+        return
+    from_logits = isinstance(spec.loss, dict) and spec.loss.get("from_logits") is True
+    shown = describe(spec.loss)
+    if from_logits and activation in PROBABILITY_ACTIVATIONS:
+        chk.fail(("loss", "from_logits"), f"the output layer's {activation} already gives probabilities: remove from_logits (or the activation)")
+    elif not from_logits and activation is None:
+        chk.fail(
+            ("loss",),
+            f"the output layer has no activation, so it gives logits, but {shown} expects probabilities: "
+            "set from_logits: true in the loss, add an activation to the output layer, or use loss: auto",
+        )
+    elif not from_logits and activation not in PROBABILITY_ACTIVATIONS:
+        chk.fail(("loss",), f"{shown} expects probabilities, but the output layer's {activation} does not give them: use softmax (sigmoid for one unit)")
+
+
+def _check_regression(chk: Checker, spec: Spec, dataset: Dataset, path: tuple[Any, ...], units: int) -> None:
+    loss = loss_name(spec.loss)
+    if "crossentropy" in loss or "hinge" in loss:
+        chk.fail(("loss",), f"{describe(spec.loss)} is a classification loss, but {dataset.name} is a regression task; use mse or mae")
+    if units != dataset.num_targets:
+        chk.fail(path, f"the output layer must have one unit per target: {dataset.num_targets} for {dataset.name} (got {units})")
+
+
+def _activation_path(spec: Spec, where: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where the output activation is written: the output layer's key, or the defaults'."""
+    if where[1] == "layers" and "activation" in spec.model.layers[where[2]]:
+        return (*where, "activation")
+    return ("model", "defaults", "activation") if "activation" in spec.model.defaults else where
 
 
 def resolve_loss(spec: Spec, dataset: Dataset) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from nnlab.config import yaml_loader
 from nnlab.errors import ConfigError, Problem
 
 Key = tuple[Any, ...]
@@ -46,26 +47,34 @@ def dotted(path: Key) -> str:
 
 
 def read(path: str | Path) -> Source:
-    """Read a YAML config file; raises ConfigError for a missing file or bad YAML."""
+    """Read a YAML config file; raises ConfigError for a missing, unreadable or oversized file or bad YAML."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:  # read at most one byte too many: a device or a pipe may never end
+            content = handle.read(yaml_loader.MAX_BYTES + 1)
+        yaml_loader.check_size(max(len(content), path.stat().st_size))
+        text = content.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError([Problem("", "no such file", str(path))]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
+    except yaml_loader.TooLarge as error:
+        raise ConfigError([Problem("", error.problem, str(path))]) from None
+    except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([Problem("", f"cannot read the file ({error})", str(path))]) from None
     return parse(text, str(path))
 
 
 def parse(text: str, file: str = "<config>") -> Source:
-    """Parse YAML text into a Source; the top level must be a mapping."""
-    loader = yaml.SafeLoader(text)
+    """Parse YAML text into a Source; the top level must be a mapping (see `yaml_loader` for the rules)."""
+    loader = yaml_loader.Loader(text)
     try:
-        node = loader.get_single_node()
+        yaml_loader.check_size(len(text.encode("utf-8")))
+        node = yaml_loader.compose(loader)
         data = loader.construct_document(node) if node is not None else None
         lines: dict[Key, int] = {}
         if isinstance(data, dict):
             _record_lines(loader, node, (), lines)
+    except yaml_loader.TooLarge as error:
+        raise ConfigError([Problem("", error.problem, file, error.line)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
@@ -79,7 +88,7 @@ def parse(text: str, file: str = "<config>") -> Source:
     return Source(data, file, lines)
 
 
-def _record_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Key, lines: dict[Key, int]) -> None:
+def _record_lines(loader: yaml_loader.Loader, node: yaml.Node, path: Key, lines: dict[Key, int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -101,7 +110,7 @@ def apply_overrides(source: Source, overrides: list[str]) -> Source:
             problems.append(Problem("", f"expected KEY.PATH=VALUE (got {override!r})", "--set"))
             continue
         try:
-            value = yaml.safe_load(text)
+            value = yaml_loader.load_value(text)
         except yaml.YAMLError as error:
             problems.append(Problem(key, f"value is not valid YAML ({error})", "--set"))
             continue
@@ -138,3 +147,14 @@ def _set(data: Any, path: Key, value: Any) -> str | None:
         else:
             target = target[part]
     return None
+
+
+def relocate(error: ConfigError, source: Source) -> ConfigError:
+    """Problems found far from the file (Keras rejecting a layer as it builds), located at their key's line in `source`."""
+    located = []
+    for problem in error.problems:
+        if problem.line is None and problem.path and problem.file in (source.file, "", "<config>"):
+            path = tuple(int(part) if part.isdigit() else part for part in problem.path.split("."))
+            problem = source.problem(path, problem.message)
+        located.append(problem)
+    return ConfigError(located)

@@ -243,6 +243,15 @@ class Spec:
         """A short content hash of everything that changes what is trained (not the name, device or outputs)."""
         return fingerprint(self.to_dict())
 
+    def title(self) -> str:
+        """The run's name and the settings that tell it from its siblings at a glance (plot titles): `digits (SGD, lr 0.1, batch 32)`."""
+        optimizer = self.optimizer if isinstance(self.optimizer, dict) else {"type": self.optimizer}
+        rate = optimizer.get("learning_rate")
+        if isinstance(rate, dict):
+            rate = rate.get("type")
+        settings = [str(optimizer.get("type")), *([f"lr {rate:g}" if isinstance(rate, float) else f"lr {rate}"] if rate is not None else [])]
+        return f"{self.name} ({', '.join(settings)}, batch {self.training.batch_size})"
+
 
 def fingerprint(config: dict[str, Any]) -> str:
     """`Spec.fingerprint` of a resolved config given as a mapping (a run's config.yaml)."""

@@ -61,8 +61,13 @@ def load(data: dict[str, Any], seed: int) -> Dataset:
     """
     name, raw = load_raw(data, seed)
     stratify = bool(data.get("stratify")) and _needs_classes(raw, name, "data.stratify", "stratify")
-    x_train, y_train, x_test, y_test = splits.test_split(raw, data["test_split"], stratify, seed)
-    x_train, y_train, x_val, y_val = splits.validation_split(x_train, y_train, data["validation_split"], data.get("validation_size"), stratify, seed)
+    try:
+        x_train, y_train, x_test, y_test = splits.test_split(raw, data["test_split"], stratify, seed)
+        x_train, y_train, x_val, y_val = splits.validation_split(x_train, y_train, data["validation_split"], data.get("validation_size"), stratify, seed)
+    except DataError as error:  # name the user's file whose examples could not be split
+        if not REGISTRY[name].reads_files:
+            raise
+        raise DataError(error.key, f"{raw.source}: {error}") from None
     class_names, derived = raw.class_names, dict[str, Any]()
     if data.get("classes") is not None or data.get("relabel") is not None:
         _needs_classes(raw, name, "data.classes" if data.get("classes") is not None else "data.relabel", "classes and relabel")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nnlab.data import download, locate
+from nnlab.data import download, locate, safe_pickle
 from nnlab.data.catalog import DOWNLOADABLE, register
 from nnlab.data.dataset import CLASSIFICATION, REGRESSION, Raw
 from nnlab.data.errors import DataError
@@ -188,12 +188,16 @@ def _cifar_present(inner: str, files: list[str]) -> Callable[[Path], Path | None
 
 
 def _unpickle(file: Path, key: str) -> dict:
+    """A CIFAR batch, read with an unpickler that admits plain data only (`nnlab.data.safe_pickle`)."""
     try:
-        with open(file, "rb") as handle:
-            content = pickle.load(handle, encoding="bytes")
-        return {k.decode() if isinstance(k, bytes) else k: v for k, v in content.items()}
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError) as error:
+        content = safe_pickle.load(file)
+    except safe_pickle.UnsafePickleError as error:
+        raise DataError(key, f"{file}: refused: {error} (nnlab reads only plain data from pickled dataset files)") from None
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError, IndexError) as error:
         raise DataError(key, f"{file}: not a readable CIFAR batch ({type(error).__name__}: {error})") from None
+    if not isinstance(content, dict):
+        raise DataError(key, f"{file}: not a CIFAR batch (it holds a {type(content).__name__}, not a mapping)")
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in content.items()}
 
 
 def _cifar_images(batch: dict, file: Path, key: str) -> np.ndarray:
@@ -274,17 +278,32 @@ CIFAR100 = Recipe(
 CALIFORNIA_FILE = "cal_housing_py3.pkz"
 
 
-def _read_california(folder: Path, key: str) -> Raw:
-    from sklearn.datasets import fetch_california_housing
+CALIFORNIA_FEATURES = ["MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude"]
 
+
+def _read_california(folder: Path, key: str) -> Raw:
+    """scikit-learn's cache file, read safely, turned into its features as `fetch_california_housing` does."""
     data_home = folder if folder.is_dir() else folder.parent
+    file = data_home / CALIFORNIA_FILE
     try:
-        bunch = fetch_california_housing(data_home=str(data_home), download_if_missing=False)
+        table = safe_pickle.load_joblib(file)
+    except safe_pickle.UnsafePickleError as error:
+        raise DataError(key, f"{file}: refused: {error} (nnlab reads only plain data from pickled dataset files)") from None
     except Exception as error:  # noqa: BLE001  joblib raises many kinds for a damaged file
-        raise DataError(key, f"{data_home / CALIFORNIA_FILE}: not a readable scikit-learn cache file ({type(error).__name__}: {error})") from None
-    return Raw(
-        x=bunch.data.astype("float32"), y=bunch.target.astype("float32"), task=REGRESSION, source=str(data_home), feature_names=list(bunch.feature_names)
-    )
+        raise DataError(key, f"{file}: not a readable scikit-learn cache file ({type(error).__name__}: {error})") from None
+    if not isinstance(table, np.ndarray) or table.ndim != 2 or table.shape[1] != 9 or not np.issubdtype(table.dtype, np.number):
+        raise DataError(key, f"{file}: expected scikit-learn's table of 9 numeric columns (got {type(table).__name__} {getattr(table, 'shape', '')})")
+    x, y = california_features(table)
+    return Raw(x=x, y=y, task=REGRESSION, source=str(data_home), feature_names=list(CALIFORNIA_FEATURES))
+
+
+def california_features(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The features and target of `fetch_california_housing` from its cached table (its own arithmetic, step by step)."""
+    target, data = table[:, 0], table[:, 1:].astype("float64", copy=True)
+    data[:, 2] /= data[:, 5]  # average rooms: total rooms / households
+    data[:, 3] /= data[:, 5]  # average bedrooms: total bedrooms / households
+    data[:, 5] = data[:, 4] / data[:, 5]  # average occupancy: population / households
+    return data.astype("float32"), (target / 100000.0).astype("float32")  # the target in units of 100,000
 
 
 def _california_download() -> None:

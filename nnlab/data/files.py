@@ -66,6 +66,8 @@ def csv(
         table = pd.read_csv(where, header=0 if header else None, sep=delimiter)
     except (ValueError, OSError, pd.errors.ParserError) as error:
         raise DataError("data.path", f"{where}: not a readable CSV file ({str(error).splitlines()[0]})") from None
+    if table.empty:
+        raise DataError("data.path", f"{where}: no data rows" + (" (only the header)" if len(table.columns) else ""))
     columns = [str(c) for c in table.columns]
     table.columns = columns
     target_name = _column(target, columns, where, "target")
@@ -77,6 +79,8 @@ def csv(
         raise DataError("data.path", f"{where}: the target column '{target_name}' is empty in data row {row + 1}")
     kind = _task(task, y)
     y, class_names = _labels(y, kind, where)
+    if kind == REGRESSION:
+        finite(y, where, f"the target column '{target_name}'", rows="data row")  # a missing one was refused above
     return Raw(x=x, y=y, task=kind, source=str(where.resolve()), class_names=class_names, feature_names=chosen)
 
 
@@ -102,6 +106,10 @@ def _numeric(frame: Any, where: Path) -> np.ndarray:
         if values.isna().any():
             row = int(np.flatnonzero(values.isna().to_numpy())[0])
             raise DataError("data.path", f"{where}: column '{name}' has a missing value (NaN) in data row {row + 1}")
+        infinite = np.isinf(values.to_numpy(dtype="float64"))
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise DataError("data.path", f"{where}: column '{name}' holds an infinite value in data row {row + 1}; features must be finite numbers")
     return frame.to_numpy(dtype="float32")
 
 
@@ -150,11 +158,50 @@ def read_npz(where: Path, key: str) -> dict[str, np.ndarray]:
         )
     if ("x_test" in arrays) != ("y_test" in arrays):
         raise DataError(key, f"{where}: x_test and y_test come together (the file has only {'x_test' if 'x_test' in arrays else 'y_test'})")
+    for name, array in arrays.items():
+        if name in ARRAY_NAMES and array.ndim == 0:
+            raise DataError(key, f"{where}: {name} is a single value (a 0-d array); expected one entry per example")
     for split in ("train", "test"):
         x, y = arrays.get(f"x_{split}"), arrays.get(f"y_{split}")
         if x is not None and y is not None and len(x) != len(y):
             raise DataError(key, f"{where}: x_{split} and y_{split} disagree in length ({len(x)} vs {len(y)})")
+        if x is not None:
+            finite(numeric(x, where, f"x_{split}", key), where, f"x_{split}", key=key)
+        if y is not None and np.issubdtype(y.dtype, np.floating):
+            finite(y, where, f"y_{split}", key=key)
     return arrays
+
+
+ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
+
+
+def numeric(x: np.ndarray, where: Path, name: str, key: str = "data.path") -> np.ndarray:
+    """Features as numbers: text, dates or objects cannot be fed to a network."""
+    if not (np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.bool_)) or np.issubdtype(x.dtype, np.complexfloating):
+        raise DataError(key, f"{where}: {name} holds {_kind_of(x.dtype)} (dtype {x.dtype}); features must be numbers")
+    return x
+
+
+def finite(x: np.ndarray, where: Path, name: str, key: str = "data.path", rows: str = "example") -> np.ndarray:
+    """Refuse NaN and infinite values: one of them makes the loss NaN from the first step on."""
+    if not np.issubdtype(x.dtype, np.floating):
+        return x
+    bad = ~np.isfinite(x)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        value = x[tuple(first)]
+        what = "NaN (a missing value)" if np.isnan(value) else f"an infinite value ({value})"
+        position = f"{rows} {int(first[0]) + 1}" + (f", column {int(first[1]) + 1}" if len(first) == 2 else "")
+        raise DataError(key, f"{where}: {name} holds {what} at {position}; features and targets must be finite numbers")
+    return x
+
+
+def _kind_of(dtype: np.dtype) -> str:
+    if np.issubdtype(dtype, np.str_) or np.issubdtype(dtype, np.bytes_):
+        return "text"
+    if np.issubdtype(dtype, np.datetime64) or np.issubdtype(dtype, np.timedelta64):
+        return "dates or times"
+    return "values that are not numbers"
 
 
 def _image_shape(x: np.ndarray) -> tuple[int, ...] | None:

@@ -45,5 +45,5 @@ def split_fraction(x: np.ndarray, y: np.ndarray, fraction: float, stratify: bool
     try:
         first, second = train_test_split(np.arange(len(x)), test_size=fraction, random_state=seed, shuffle=True, stratify=y if stratify else None)
     except ValueError as error:  # too few examples, or a class too small to stratify
-        raise DataError(key, f"cannot split {len(x)} examples: {error}") from None
+        raise DataError(key, f"cannot split {len(x)} example{'' if len(x) == 1 else 's'}: {error}") from None
     return x[first], y[first], x[second], y[second]

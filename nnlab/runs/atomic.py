@@ -25,7 +25,10 @@ FILE_MODE = 0o666 & ~_UMASK
 def atomic_write(path: Path, write: Callable[[IO[Any]], object], mode: str = "w") -> None:
     """Call `write(file)` on a temporary file beside `path`, then rename it to `path`."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _naming(error, path) from None
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             write(handle)
@@ -33,9 +36,18 @@ def atomic_write(path: Path, write: Callable[[IO[Any]], object], mode: str = "w"
             os.fsync(handle.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _naming(error, path) from None
         raise
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """The error with the file it was writing, for a message that says which (a full disk's write names none)."""
+    if error.filename is None or str(error.filename).startswith(str(path.parent / f".{path.name}.")):
+        return type(error)(error.errno, error.strerror, str(path))
+    return error
 
 
 def write_text(path: Path, text: str) -> None:

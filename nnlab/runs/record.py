@@ -10,6 +10,7 @@ memory): that one is `stale`, and `mark_died` turns it into `failed`.
 from __future__ import annotations
 
 import enum
+import errno
 import json
 import os
 import platform
@@ -91,7 +92,23 @@ class RunRecord:
         self.update(status=str(status), ended_at=now_iso(), duration_seconds=round(time.time() - started, 3), **facts)
 
     def save(self) -> None:
-        write_json(self.folder.record, self.data)
+        rewrite(self.folder.record, self.data)
+
+
+def rewrite(path: Path, data: dict[str, Any]) -> None:
+    """Save a record atomically; on a disk too full for a temporary copy, rewrite it in place.
+
+    A run's final status matters more than the atomicity of its last write:
+    rewriting in place first frees the old record's blocks, which the new one,
+    barely longer, then fits in.
+    """
+    try:
+        write_json(path, data)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT) or not path.exists():
+            raise
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
 def this_process() -> dict[str, Any]:
@@ -147,4 +164,4 @@ def mark_died(folder: RunFolder, cause: str = PROCESS_DIED, status: RunStatus = 
     """
     data = json.loads(folder.record.read_text(encoding="utf-8"))
     data.update(status=str(status), error=cause, ended_at=data.get("ended_at") or now_iso())
-    write_json(folder.record, data)
+    rewrite(folder.record, data)

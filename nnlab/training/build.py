@@ -44,10 +44,35 @@ def build(kind: str, spec: Any) -> Any:
     entry = keras_names.lookup(kind, name)
     if entry is None:
         raise ValueError(f"unknown {kind} '{name}'")
-    if isinstance(spec, str) and kind in ("activation", "loss", "metric"):
-        return entry.name if entry.module else name
-    args = {} if isinstance(spec, str) else {key: value for key, value in spec.items() if key != "type"}
-    return getattr(MODULES[kind], entry.name)(**_arguments(args))
+    module = MODULES[kind]
+    if isinstance(spec, str):
+        return _bare(kind, module, entry, name)
+    target = keras_names.class_for(entry) or entry  # `categorical_crossentropy` with arguments is the class
+    args = {key: value for key, value in spec.items() if key != "type"}
+    return getattr(module, target.name)(**_arguments(args))
+
+
+def _bare(kind: str, module: Any, entry: keras_names.Entry, written: str) -> Any:
+    """A bare name: handed on as written where Keras resolves it, else the object it names.
+
+    Strings keep Keras's naming of metrics (`mae`) and let compile() pick the
+    variant of `accuracy`; a registry alias (`zero`) builds its class; a function
+    Keras's registry does not list (`keras.metrics.huber`) is handed over itself.
+    """
+    if not entry.module:
+        return written
+    if kind in ("activation", "loss", "metric") and _gettable(module, entry.name):
+        return entry.name
+    target = keras_names.class_for(entry)
+    return getattr(module, target.name)() if target is not None else getattr(module, entry.name)
+
+
+def _gettable(module: Any, name: str) -> bool:
+    try:
+        module.get(name)
+    except ValueError:  # "Could not interpret ... identifier"
+        return False
+    return True
 
 
 def _arguments(args: dict[str, Any]) -> dict[str, Any]:

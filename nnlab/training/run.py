@@ -258,7 +258,7 @@ def _evaluate(model: keras.Model, spec: Spec, dataset: Dataset, hooks: Hooks, fo
         if dataset.task == CLASSIFICATION:
             names = dataset.class_names or [str(i) for i in range(dataset.num_classes or 0)]
             predicted = predict_classes(model, dataset.x_test, batch_size)
-            plots.plot_confusion_matrix(dataset.y_test, predicted, names, folder.plots / "confusion_matrix.png", title=spec.name)
+            plots.plot_confusion_matrix(dataset.y_test, predicted, names, folder.plots / "confusion_matrix.png", title=spec.title())
     return summary
 
 
@@ -273,10 +273,10 @@ def _stopped_early(hooks: Hooks) -> dict[str, Any] | None:
 
 
 def _plot(spec: Spec, folder: RunFolder, hooks: Hooks) -> None:
-    plots.plot_curves(hooks.logger.rows, folder.plots, title=spec.name)
-    plots.plot_learning_rate(hooks.logger.rows, folder.plots, title=spec.name)
+    plots.plot_curves(hooks.logger.rows, folder.plots, title=spec.title())
+    plots.plot_learning_rate(hooks.logger.rows, folder.plots, title=spec.title())
     if hooks.diagnostics is not None:
-        plots.plot_diagnostics(hooks.diagnostics.rows, folder.plots, title=spec.name)
+        plots.plot_diagnostics(hooks.diagnostics.rows, folder.plots, title=spec.title())
 
 
 def predict_classes(model: keras.Model, x: np.ndarray, batch_size: int) -> np.ndarray:
