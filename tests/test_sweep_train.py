@@ -121,7 +121,16 @@ def test_trials_write_cheap_outputs_by_default(worker_killed):
     trial = next(path for path in (folder / "trials").iterdir() if (path / "summary.json").exists())
     names = {p.name for p in trial.iterdir()}
     assert {"config.yaml", "metrics.csv", "run.json", "summary.json"} <= names
-    assert not {"plots", "tensorboard", "model.keras", "checkpoint"} & names
+    assert not {"plots", "model.keras", "checkpoint"} & names
+
+
+def test_every_completed_trial_writes_only_its_hparams_for_tensorboard(worker_killed):
+    from nnlab.runs.hparams import EVENT_FILE
+
+    folder = worker_killed[3]
+    completed = [path for path in (folder / "trials").iterdir() if (path / "summary.json").exists()]
+    assert len(completed) == 3
+    assert all([p.name for p in (trial / "tensorboard").iterdir()] == [EVENT_FILE] for trial in completed)
 
 
 def test_the_parent_process_never_imports_tensorflow(worker_killed):

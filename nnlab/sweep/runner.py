@@ -18,6 +18,7 @@ from nnlab import data as datasets
 from nnlab.config.spec import Spec
 from nnlab.errors import ConfigError
 from nnlab.runs.folder import RunFolder
+from nnlab.runs.hparams import try_write_hparams
 from nnlab.runs.record import RunStatus
 
 CACHE_BYTES = 2 * 1024**3  # datasets kept per worker beyond the one in use
@@ -64,6 +65,10 @@ class TrialRunner:
             result = self._run(task.spec, dataset, folder, verbose=False, command=task.command, config_file=task.config_file)
         except ConfigError as error:  # the device or Keras rejected the config; nothing was written
             return Result(task.trial_id, str(RunStatus.FAILED), "; ".join(str(problem) for problem in error.problems))
+        if result.status == RunStatus.COMPLETED and not task.spec.output.tensorboard:
+            # trials leave TensorBoard's curves out by default, but every trial is listed in its
+            # HParams tab (`tensorboard --logdir runs/<sweep>`): one small file, no TensorFlow
+            try_write_hparams(folder)
         return Result(task.trial_id, str(result.status), result.error)
 
     def dataset(self, spec: Spec) -> datasets.Dataset:
