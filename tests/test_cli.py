@@ -1,10 +1,5 @@
 """The command line: exit codes, output streams, and start-up without TensorFlow."""
 
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 from typer.testing import CliRunner
 
 import nnlab
@@ -57,24 +52,3 @@ def test_a_missing_config_file_exits_2(tmp_path):
     result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "no such file" in result.stderr
-
-
-@pytest.mark.parametrize(
-    "arguments",
-    [["--help"], ["validate", "configs/digits_mlp.yaml"], ["show", "configs/digits_mlp.yaml"]],
-    ids=["help", "validate", "show"],
-)
-def test_commands_that_do_not_train_never_import_tensorflow(arguments):
-    code = (
-        "import sys\n"
-        "from nnlab.cli import app\n"
-        "try:\n"
-        f"    app({arguments!r})\n"
-        "except SystemExit as exit:\n"
-        "    assert not exit.code, exit.code\n"
-        "print('TF-IMPORTED' if 'tensorflow' in sys.modules or 'keras' in sys.modules else 'TF-FREE')\n"
-    )
-    root = Path(__file__).parent.parent
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().endswith("TF-FREE")

@@ -1,10 +1,7 @@
 """`nnlab data list` and `nnlab data show`, and `nnlab train` on data that is nowhere."""
 
-import subprocess
-import sys
 import time
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -73,14 +70,6 @@ def test_show_of_missing_data_is_one_line_and_exit_2(offline):
     result = runner.invoke(data_app, ["show", "cifar10"])
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
-
-
-@pytest.mark.parametrize("command", [["list"], ["show", "digits", "--output", "{tmp}/grid.png"]])
-def test_data_commands_do_not_import_tensorflow(tmp_path, command):
-    argv = [part.format(tmp=tmp_path) for part in command]
-    code = f"import sys\nfrom nnlab.cli.data import data_app\ndata_app({argv!r}, standalone_mode=False)\nassert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
 
 
 def test_train_on_cifar10_without_data_or_network_exits_2_within_seconds(offline, monkeypatch):

@@ -24,7 +24,8 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 DEVICE_PATTERN = re.compile(r"auto|cpu|gpu|gpu:\d+")
 BACKENDS = ("tensorflow", "jax")
 CHOICE = "NNLAB_BACKEND"  # the backend a process was started for (nnlab.experiment.select_backend)
-EXAMPLES_PER_EXECUTION = 2048  # steps_per_execution: auto runs about this many examples per call (bench/run.py)
+# steps_per_execution: auto runs about this many examples per call into the backend (bench/run.py)
+EXAMPLES_PER_EXECUTION = {"tensorflow": 2048, "jax": 8192}
 
 
 def name(chk: Checker, path: Path, value: Any, done: Mapping[str, Any]) -> str:
@@ -111,16 +112,17 @@ def auto_or_boolean(chk: Checker, path: Path, value: Any, done: Mapping[str, Any
 
 
 def steps_per_execution(setting: int | str, batch_size: int, steps_per_epoch: int, backend: str, device: Any) -> int:
-    """What `auto` means: on TensorFlow about EXAMPLES_PER_EXECUTION examples per call (at most an
-    epoch's steps), which amortizes its per-call cost; on JAX one step, since a JAX step is cheap to
-    call and Keras unrolls the steps of one execution into one program that takes longer to compile;
-    one step under MirroredStrategy, where Keras 3.15 fails with several (a placeholder error).
+    """What `auto` means: about EXAMPLES_PER_EXECUTION examples per call (at most an epoch's steps),
+    which amortizes the per-call cost: on TensorFlow a call into its graph; on JAX, where Keras loops
+    over jitted steps in Python (nothing more to compile), its callbacks and the host sync of the
+    logs after every call. One step under MirroredStrategy, where Keras 3.15 fails with several.
     """
     if setting != "auto":
         return int(setting)
-    if backend == "jax" or _multi_device(device):
+    if _multi_device(device):
         return 1
-    return max(1, min(steps_per_epoch, round(EXAMPLES_PER_EXECUTION / batch_size)))
+    examples = EXAMPLES_PER_EXECUTION.get(backend, EXAMPLES_PER_EXECUTION["tensorflow"])
+    return max(1, min(steps_per_epoch, round(examples / batch_size)))
 
 
 def one_step_under_mirrored_strategy(chk: Checker, path: Path, done: dict[str, Any], given: Mapping[str, Any]) -> None:
