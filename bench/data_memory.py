@@ -24,6 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the children import nnlab from this checkout, installed or not
+
 FULL, TINY = (60_000, 10_000), (1_000, 100)
 SHAPE = (28, 28)
 LIMIT = 2.0

@@ -340,24 +340,27 @@ def main() -> int:
     parser.add_argument("--only", default="", help=f"comma-separated rows ({', '.join(ROWS)})")
     args = parser.parse_args()
     chosen = [name for name in ROWS if not args.only or name in args.only.split(",")]
-    lines: list[Line] = []
-    for name in chosen:
-        started = time.perf_counter()
-        rows = ROWS[name](args.quick)
-        print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        lines += rows
     stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H%M%S")
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
-    table = markdown(lines)
-    (results / f"{stamp}.json").write_text(
-        json.dumps({"date": stamp, "quick": args.quick, "machine": machine(), "lines": [{**asdict(line), "ratio": line.ratio} for line in lines]}, indent=2)
-        + "\n"
-    )
-    (results / f"{stamp}.md").write_text(table + "\n")
-    print(table)
+    lines: list[Line] = []
+    for name in chosen:
+        started = time.perf_counter()
+        try:
+            lines += ROWS[name](args.quick)
+        except Exception as error:  # noqa: BLE001 - one broken row must not lose the others' minutes of measuring
+            lines.append(Line(f"{name}: failed: {type(error).__name__}: {(str(error).splitlines() or [''])[0][:200]}", None, met=False))
+        print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        write(results / stamp, stamp, args.quick, lines)  # after every row, so an interrupted run keeps what it measured
+    print(markdown(lines))
     print(f"\nwritten: bench/results/{stamp}.json, bench/results/{stamp}.md")
-    return 0
+    return 0 if all(line.met is not False for line in lines) else 1
+
+
+def write(base: Path, stamp: str, quick: bool, lines: Sequence[Line]) -> None:
+    record = {"date": stamp, "quick": quick, "machine": machine(), "lines": [{**asdict(line), "ratio": line.ratio} for line in lines]}
+    base.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    base.with_suffix(".md").write_text(markdown(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -46,6 +46,38 @@ def tiny() -> dict[str, Any]:
 
 
 @pytest.fixture
+def small_mnist(tmp_path, monkeypatch):
+    """MNIST as four small IDX files in $NNLAB_DATA_DIR/mnist/ (5,100 training images, 100 test): the real reader, no download."""
+    import numpy as np
+
+    from nnlab.data.idx import write_idx
+
+    folder = tmp_path / "data" / "mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, count in (("train", 5100), ("t10k", 100)):
+        write_idx(folder / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28), dtype="uint8"))
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte", np.arange(count, dtype="uint8") % 10)
+    monkeypatch.setenv("NNLAB_DATA_DIR", str(tmp_path / "data"))
+    return folder
+
+
+@pytest.fixture
+def small_california(tmp_path, monkeypatch):
+    """California housing as scikit-learn caches it, 200 rows, in $NNLAB_DATA_DIR/california_housing/."""
+    import joblib
+    import numpy as np
+
+    from nnlab.data.downloadable import CALIFORNIA_FILE
+
+    folder = tmp_path / "data" / "california_housing"
+    folder.mkdir(parents=True)
+    joblib.dump(np.random.default_rng(0).uniform(1, 100, size=(200, 9)), folder / CALIFORNIA_FILE, compress=6)
+    monkeypatch.setenv("NNLAB_DATA_DIR", str(tmp_path / "data"))
+    return folder
+
+
+@pytest.fixture
 def runs_with_task_a(tmp_path, monkeypatch):
     """A runs folder holding a completed `fashion-task-a` run (its model.keras reduced to the config nnlab reads)."""
     import json
