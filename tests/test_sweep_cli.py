@@ -168,3 +168,21 @@ def test_resume_dry_run_lists_only_the_trials_left(tmp_path, sweep_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().splitlines()[-1] == "3 trials (nothing run: --dry-run)"
     assert first not in result.stdout
+
+
+def test_a_sweep_takes_allow_external_code_for_every_trial(tmp_path):
+    base = {**TINY, "model": {"layers": [{"type": "TFSMLayer", "filepath": "model_dir"}, *TINY["model"]["layers"]]}}
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(base, sort_keys=False))
+    path = tmp_path / "sweep.yaml"
+    path.write_text("base: base.yaml\nsweep: {repeats: 2}\n")
+    refused = runner.invoke(app, ["sweep", str(path), "--dry-run"])
+    allowed = [runner.invoke(app, [*command, "--allow-external-code"]) for command in (["sweep", str(path), "--dry-run"], ["validate", str(path)])]
+    assert refused.exit_code == 2 and "--allow-external-code" in refused.stderr
+    assert [result.exit_code for result in allowed] == [0, 0], [result.output for result in allowed]
+
+
+def test_a_runs_dir_that_is_a_file_is_one_line_exit_2(sweep_path, tmp_path):
+    (tmp_path / "runs").write_text("not a folder")
+    result = runner.invoke(app, ["sweep", str(sweep_path), "--runs-dir", str(tmp_path / "runs"), "-q"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"{tmp_path / 'runs'}: cannot create a run folder there: it is a file, not a folder (choose another with --runs-dir or NNLAB_RUNS_DIR)"

@@ -37,6 +37,15 @@ def fail(error: ConfigError, debug: bool) -> NoReturn:
     raise typer.Exit(ExitCode.USAGE)
 
 
+def unusable_runs_dir(runs_dir: Path, error: OSError, debug: bool) -> NoReturn:
+    """A runs folder that cannot hold a new run or sweep folder: one line and exit 2."""
+    if debug:
+        raise error
+    reason = "it is a file, not a folder" if runs_dir.exists() and not runs_dir.is_dir() else error.strerror or str(error)
+    typer.echo(f"{runs_dir}: cannot create a run folder there: {reason} (choose another with --runs-dir or NNLAB_RUNS_DIR)", err=True)
+    raise typer.Exit(ExitCode.USAGE) from None
+
+
 def warn(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional
 import typer
 
 from nnlab.cli import sweep as sweeps
-from nnlab.cli.common import AllowExternalCode, ConfigFile, Debug, Overrides, fail, prepare, say
+from nnlab.cli.common import AllowExternalCode, ConfigFile, Debug, Overrides, fail, prepare, say, unusable_runs_dir
 from nnlab.config.source import relocate
 from nnlab.errors import ConfigError, ExitCode, Problem
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 def validate(config: ConfigFile, set_: Overrides = None, debug: Debug = False, allow_external_code: AllowExternalCode = False) -> None:
     """Check a config (or every trial of a sweep file) and its data without training: exit 0 if valid, 2 if not."""
     if sweeps.is_sweep_file(config):
-        sweeps.validate_sweep(config, set_, debug)
+        sweeps.validate_sweep(config, set_, debug, allow_external_code)
         return
     experiment = prepare(config, set_, debug, allow_external_code=allow_external_code)
     typer.echo(f"{config}: valid ({experiment.dataset.name}, {len(experiment.spec.model.layers)} layers)")
@@ -41,7 +41,7 @@ def show(config: ConfigFile, set_: Overrides = None, debug: Debug = False, allow
     import yaml
 
     if sweeps.is_sweep_file(config):
-        sweeps.show_sweep(config, set_, debug)
+        sweeps.show_sweep(config, set_, debug, allow_external_code)
         return
     experiment = prepare(config, set_, debug, allow_external_code=allow_external_code)
     typer.echo(yaml.safe_dump(experiment.spec.to_dict(), sort_keys=False, allow_unicode=True), nl=False)
@@ -125,14 +125,7 @@ def _new_folder(runs_dir: Path, name: str, debug: bool) -> tuple[RunFolder, list
     try:
         return create(runs_dir, name), created
     except OSError as error:
-        if debug:
-            raise
-        if runs_dir.exists() and not runs_dir.is_dir():
-            reason = "it is a file, not a folder"
-        else:
-            reason = error.strerror or str(error)
-        typer.echo(f"{runs_dir}: cannot create a run folder there: {reason} (choose another with --runs-dir or NNLAB_RUNS_DIR)", err=True)
-        raise typer.Exit(ExitCode.USAGE) from None
+        unusable_runs_dir(runs_dir, error, debug)
 
 
 def _remove(folder: RunFolder, created: list[Path]) -> None:

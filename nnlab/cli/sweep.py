@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from nnlab.cli.common import Debug, Overrides, fail, warn
+from nnlab.cli.common import AllowExternalCode, Debug, Overrides, fail, unusable_runs_dir, warn
 from nnlab.errors import ConfigError, ExitCode, Problem
 from nnlab.sweep import COMMAND
 
@@ -55,6 +55,7 @@ def sweep(
     set_: Overrides = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     debug: Debug = False,
+    allow_external_code: AllowExternalCode = False,
 ) -> None:
     """Run every trial of a sweep file in warm workers, into one resumable sweep folder; prints its path as the last line."""
     from nnlab.sweep import session as sessions
@@ -66,7 +67,7 @@ def sweep(
         except ValueError as error:
             raise ConfigError([Problem("--gpus", str(error), COMMAND)]) from None
         options = sessions.Options(workers, threads, gpu_ids, on_error, backend, address, cpus_per_trial, gpus_per_trial, retry_failed, quiet)
-        session = _prepare(file, resume, set_ or [], options)
+        session = _prepare(file, resume, set_ or [], options, allow_external_code)
     except ConfigError as error:
         fail(error, debug)
     except KeyboardInterrupt:
@@ -78,6 +79,15 @@ def sweep(
         sessions.run(session, runs_dir, command=sys.argv)
     except ConfigError as error:  # Ray could not be reached: found before the folder was made
         fail(error, debug)
+    except OSError as error:
+        if session.folder is None:  # the runs folder cannot hold the sweep folder
+            unusable_runs_dir(runs_dir, error, debug)
+        if debug:
+            raise
+        from nnlab.runs.faults import describe
+
+        typer.echo(f"{session.folder}: the sweep stopped: {describe(error)}; resume it with: nnlab sweep --resume {session.folder}", err=True)
+        raise typer.Exit(ExitCode.RUN_FAILED) from None
     except KeyboardInterrupt:  # before the first trial was handed out (an interrupt later is the scheduler's)
         if session.folder is not None:
             typer.echo(f"{session.folder}: sweep interrupted before it started; resume it with: nnlab sweep --resume {session.folder}", err=True)
@@ -86,7 +96,7 @@ def sweep(
     _report(session)
 
 
-def _prepare(file: Path | None, resume: Path | None, overrides: list[str], options: sessions.Options) -> Session:
+def _prepare(file: Path | None, resume: Path | None, overrides: list[str], options: sessions.Options, allow_external_code: bool) -> Session:
     from nnlab.config.source import apply_overrides
     from nnlab.sweep import resume as resuming
     from nnlab.sweep import session as sessions
@@ -102,7 +112,7 @@ def _prepare(file: Path | None, resume: Path | None, overrides: list[str], optio
         saved = resuming.saved_source(folder)
         resuming.check_same_experiment(saved, source)
         resuming.keep_name(saved, source)
-    prepared = prepare_sweep(source)
+    prepared = prepare_sweep(source, allow_external_code=allow_external_code)
     if folder is None:
         return sessions.new(prepared, options)
     session = sessions.resumed(prepared, options, folder)
@@ -161,7 +171,7 @@ def is_sweep_file(config: Path) -> bool:
         return False
 
 
-def prepare_file(config: Path, overrides: list[str] | None, debug: bool) -> Sweep:
+def prepare_file(config: Path, overrides: list[str] | None, debug: bool, allow_external_code: bool = False) -> Sweep:
     """The checked sweep of a sweep file (every trial validated), or one line per problem and exit 2."""
     from nnlab.config.source import apply_overrides
     from nnlab.sweep.file import read_sweep
@@ -170,19 +180,19 @@ def prepare_file(config: Path, overrides: list[str] | None, debug: bool) -> Swee
     try:
         source = read_sweep(config)
         apply_overrides(source, overrides or [])
-        return prepare_sweep(source)
+        return prepare_sweep(source, allow_external_code=allow_external_code)
     except ConfigError as error:
         fail(error, debug)
 
 
-def validate_sweep(config: Path, overrides: list[str] | None, debug: bool) -> None:
-    prepared = prepare_file(config, overrides, debug)
+def validate_sweep(config: Path, overrides: list[str] | None, debug: bool, allow_external_code: bool = False) -> None:
+    prepared = prepare_file(config, overrides, debug, allow_external_code)
     data = sorted({trial.spec.data.dataset["type"] for trial in prepared.trials})
     typer.echo(f"{config}: valid sweep ({len(prepared.trials)} trials of {', '.join(data)})")
 
 
-def show_sweep(config: Path, overrides: list[str] | None, debug: bool) -> None:
+def show_sweep(config: Path, overrides: list[str] | None, debug: bool, allow_external_code: bool = False) -> None:
     from nnlab.sweep.session import dump
 
-    prepared = prepare_file(config, overrides, debug)
+    prepared = prepare_file(config, overrides, debug, allow_external_code)
     typer.echo(dump(prepared.resolved), nl=False)

@@ -15,9 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from nnlab.runs.atomic import write_json
 from nnlab.runs.provenance import provenance
-from nnlab.runs.record import now_iso, process_alive, this_process
+from nnlab.runs.record import now_iso, process_alive, rewrite, this_process
 from nnlab.sweep.folder import SweepFolder
 
 
@@ -65,7 +64,7 @@ class SweepRecord:
         self.update(status=str(status), ended_at=now_iso(), duration_seconds=round(time.time() - self._started, 3), **facts)
 
     def save(self) -> None:
-        write_json(self.folder.record, self.data)
+        rewrite(self.folder.record, self.data)  # in place when a full disk has no room for a copy
 
 
 def read_record(folder: SweepFolder) -> dict[str, Any]:

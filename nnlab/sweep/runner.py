@@ -17,6 +17,7 @@ from typing import Any
 from nnlab import data as datasets
 from nnlab.config.spec import Spec
 from nnlab.errors import ConfigError
+from nnlab.runs import faults
 from nnlab.runs.folder import RunFolder
 from nnlab.runs.hparams import try_write_hparams
 from nnlab.runs.record import RunStatus
@@ -65,6 +66,11 @@ class TrialRunner:
             result = self._run(task.spec, dataset, folder, verbose=False, command=task.command, config_file=task.config_file)
         except ConfigError as error:  # the device or Keras rejected the config; nothing was written
             return Result(task.trial_id, str(RunStatus.FAILED), "; ".join(str(problem) for problem in error.problems))
+        except KeyboardInterrupt:
+            raise
+        except Exception as error:  # noqa: BLE001 - what run() could not record (a full disk, out of memory) ends this trial, not the worker
+            faults.record_failure(folder, error)
+            return Result(task.trial_id, str(RunStatus.FAILED), faults.describe(error))
         if result.status == RunStatus.COMPLETED and not task.spec.output.tensorboard:
             # trials leave TensorBoard's curves out by default, but every trial is listed in its
             # HParams tab (`tensorboard --logdir runs/<sweep>`): one small file, no TensorFlow

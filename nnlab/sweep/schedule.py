@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from nnlab.runs import faults
 from nnlab.runs.read import read_run
 from nnlab.runs.record import PROCESS_DIED, RunStatus, mark_died
 from nnlab.sweep.folder import SweepFolder, discard_trial_folder, fresh_trial_folder
@@ -67,9 +68,11 @@ class Scheduler:
                 self._interrupt()
                 return SweepStatus.INTERRUPTED
         finally:
-            self._flush()
-            self.pool.close()
-            self.progress.close()
+            try:
+                self._flush()
+            finally:  # the workers are stopped even when the last write fails (a full disk)
+                self.pool.close()
+                self.progress.close()
         return SweepStatus.FAILED if self.problem else SweepStatus.COMPLETED
 
     def _loop(self) -> None:
@@ -148,6 +151,7 @@ class Scheduler:
         state.status, state.error = status, error
         state.seconds = time.monotonic() - state.started if state.started is not None else None
         folder = self.folder.trial(state.id)
+        faults.remove_temporary_files(folder.path)  # a killed worker's unfinished atomic writes
         if folder.record.exists():
             recorded = _recorded_status(folder.record)
             if recorded == RunStatus.RUNNING:  # its worker died (or was killed) before writing the end

@@ -91,13 +91,17 @@ class SharedData:
         return found
 
 
-def prepare_sweep(source: LocatedSource) -> Sweep:
+def prepare_sweep(source: LocatedSource, *, allow_external_code: bool = False) -> Sweep:
     """Check the sweep section, expand it and resolve every trial.
+
+    Args:
+        source: the sweep file, base merged, overrides applied.
+        allow_external_code: let the trials name Keras objects that run code from files (Lambda, TFSMLayer).
 
     Raises:
         ConfigError: every problem of the section and of the trials, each once.
     """
-    chk = Checker(source)
+    chk = Checker(source, allow_external_code=allow_external_code)
     section = check(chk, source.data.get(SWEEP_KEY), source.data.get("seed"))
     name = sweep_name(chk, source)
     chk.raise_if_failed()
@@ -111,7 +115,7 @@ def prepare_sweep(source: LocatedSource) -> Sweep:
         trial = None
         if not found:
             try:
-                prepared = prepare_source(trial_source, load=shared.load)
+                prepared = prepare_source(trial_source, load=shared.load, allow_external_code=allow_external_code)
                 trial = Trial(prepared.spec.fingerprint(), point, prepared.spec)
             except ConfigError as error:
                 found = error.problems

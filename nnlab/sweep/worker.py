@@ -38,13 +38,13 @@ def main(conn: Connection, env: dict[str, str], log: str, parent: int) -> None:
         runner = TrialRunner()
         conn.send(("ready", os.getpid()))
         while (current := conn.recv()) is not None:
-            conn.send(("done", runner.run(current)))
+            conn.send(("done", runner.run(current)))  # a trial's own faults come back as its result
             current = None
     except KeyboardInterrupt:
         if current is not None:
             with contextlib.suppress(OSError):
                 conn.send(("done", Result(current.trial_id, str(RunStatus.INTERRUPTED), INTERRUPTED)))
-    except (EOFError, OSError):  # the parent is gone: nobody to run trials for
+    except (EOFError, BrokenPipeError, ConnectionError):  # the parent is gone: nobody to run trials for
         pass
 
 
