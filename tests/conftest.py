@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from nnlab.data import locate
 # Tests that train in this process share one Keras backend: TensorFlow, which every
 # installation has (`backend: auto` follows $NNLAB_BACKEND). Tests of JAX start their own process.
 os.environ.setdefault("NNLAB_BACKEND", "tensorflow")
+# JAX's compiled programs, kept between test sessions but away from the user's own cache.
+os.environ.setdefault("NNLAB_CACHE_DIR", os.path.join(tempfile.gettempdir(), "nnlab-tests-jax-cache"))
 
 TINY = {
     "name": "tiny",

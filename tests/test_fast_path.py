@@ -118,3 +118,27 @@ def test_a_jax_run_never_imports_tensorflow(write_config, tiny, tmp_path):
         "print(result.status, 'tensorflow' in sys.modules)\n"
     )
     assert run_on_jax(code) == "completed False"
+
+
+def test_a_second_jax_run_reuses_the_compiled_programs_and_trains_the_same(write_config, tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLAB_CACHE_DIR", str(tmp_path / "cache"))
+    code = (
+        "from nnlab.experiment import prepare, select_backend\n"
+        "from nnlab.runs.folder import create\n"
+        f"experiment = prepare({str(write_config(tiny))!r}, ['backend=jax'])\n"
+        "select_backend(experiment.spec)\n"
+        "from nnlab.training.run import run\n"
+        f"result = run(experiment.spec, experiment.dataset, create(__import__('pathlib').Path({str(tmp_path / 'runs')!r}), 'x'), verbose=False)\n"
+        "print(result.folder.metrics.read_text().replace(chr(10), '|'))\n"
+    )
+    first = run_on_jax(code)
+    programs = sorted(path.name for path in (tmp_path / "cache").iterdir())
+    second = run_on_jax(code)
+    assert programs and sorted(path.name for path in (tmp_path / "cache").iterdir()) == programs  # nothing compiled anew
+
+    def without_seconds(metrics: str) -> list[list[str]]:
+        rows = [row.split(",") for row in metrics.split("|") if row]
+        column = rows[0].index("epoch_seconds")
+        return [row[:column] + row[column + 1 :] for row in rows]
+
+    assert without_seconds(second) == without_seconds(first)

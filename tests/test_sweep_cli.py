@@ -185,4 +185,7 @@ def test_a_runs_dir_that_is_a_file_is_one_line_exit_2(sweep_path, tmp_path):
     (tmp_path / "runs").write_text("not a folder")
     result = runner.invoke(app, ["sweep", str(sweep_path), "--runs-dir", str(tmp_path / "runs"), "-q"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"{tmp_path / 'runs'}: cannot create a run folder there: it is a file, not a folder (choose another with --runs-dir or NNLAB_RUNS_DIR)"
+    assert (
+        result.stderr.strip()
+        == f"{tmp_path / 'runs'}: cannot create a run folder there: it is a file, not a folder (choose another with --runs-dir or NNLAB_RUNS_DIR)"
+    )
