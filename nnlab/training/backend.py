@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import warnings
 
 BACKENDS = ("tensorflow", "jax")
 CHOICE = "NNLAB_BACKEND"  # set by the caller before `nnlab.training` is imported (nnlab.experiment.select_backend)
@@ -45,7 +46,6 @@ def activate() -> str:
 
 
 CACHE = "NNLAB_CACHE_DIR"  # where XLA's compiled programs are kept between runs; "off": nowhere
-CACHE_BYTES = 512 * 1024**2  # an MLP's programs take about 14 KB each
 
 
 def _cache_compiled_programs() -> None:
@@ -67,8 +67,10 @@ def _cache_compiled_programs() -> None:
         os.makedirs(folder, exist_ok=True)
     except OSError:  # a read-only home: compile every run, as without a cache
         return
+    # JAX's size limit (least recently used entries evicted) fails on entries written without
+    # one, warning on every compile: the folder grows by about 14 KB per program instead.
+    warnings.filterwarnings("ignore", message="Error (reading|writing) persistent compilation cache entry")  # a cache that cannot be used is only slower
     jax.config.update("jax_compilation_cache_dir", folder)
-    jax.config.update("jax_compilation_cache_max_size", CACHE_BYTES)  # least recently used entries go first
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # a small model's programs compile fast, but there are many
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
