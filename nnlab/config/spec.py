@@ -126,7 +126,7 @@ class TrainingSpec:
     steps_per_execution: int | str = field(
         default="auto",
         metadata=doc(
-            "Training steps run per call into the backend; auto: about 2,048 examples' worth, at most one epoch. Default: auto.",
+            "Training steps run per call into the backend; auto: about 2,048 examples' worth on TensorFlow, 8,192 on JAX, at most one epoch. Default: auto.",
             check=schema.auto_or_integer,
             identity=False,
         ),
