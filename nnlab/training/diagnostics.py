@@ -74,7 +74,7 @@ class Diagnostics(keras.callbacks.Callback):
         kernel = np.asarray(keras.ops.convert_to_numpy(layer.weights[0]), dtype="float64")
         previous = self._previous.get(layer.name)
         self._previous[layer.name] = kernel.copy()
-        norm = float(np.linalg.norm(kernel))
+        norm = _norm(kernel)
         units = kernel.reshape(-1, kernel.shape[-1]) if kernel.ndim > 1 else kernel.reshape(1, -1)
         scale = float(np.mean(np.abs(units))) + 1e-12
         return {
@@ -83,8 +83,14 @@ class Diagnostics(keras.callbacks.Callback):
             "weight_std": float(kernel.std()),
             "weight_norm": norm,
             "unit_spread": float(np.mean(units.std(axis=-1)) / scale) if units.shape[-1] > 1 else None,
-            "update_ratio": None if previous is None else float(np.linalg.norm(kernel - previous) / (np.linalg.norm(previous) + 1e-12)),
+            "update_ratio": None if previous is None else _norm(kernel - previous) / (_norm(previous) + 1e-12),
         }
+
+
+def _norm(array: np.ndarray) -> float:
+    """The Euclidean norm without BLAS: np.linalg.norm's dot product wakes the BLAS threads, which
+    then spin for a while on the cores the next epoch's training needs (a 10 % slower epoch)."""
+    return float(np.sqrt(np.sum(np.square(array))))
 
 
 def activation_name(layer: keras.layers.Layer) -> str:
