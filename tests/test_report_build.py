@@ -160,3 +160,11 @@ def test_every_metric_of_every_group_gets_n_mean_interval_sd_min_and_max(tmp_pat
     assert table.header == ["rank", "metric", "n", "mean", "95% CI", "sd", "min", "max"]
     assert [row[1] for row in table.rows] == ["val_loss", "val_accuracy", "test_loss", "test_accuracy", "loss", "accuracy"]
     assert table.rows[1] == ["1", "val_accuracy", "3", "0.92", "[0.8703, 0.9697]", "0.02", "0.9", "0.94"]
+
+
+def test_a_config_key_named_like_a_metric_is_read_from_the_config(tmp_path):
+    write_run(tmp_path / "a", config(loss="mse"))
+    write_run(tmp_path / "b", config(loss="binary_crossentropy"))
+    report = build([tmp_path], Options())
+    assert report.columns.differing == ["config.loss"]
+    assert sorted(item.value("config.loss") for item in report.selected) == ["binary_crossentropy", "mse"]

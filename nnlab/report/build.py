@@ -103,7 +103,7 @@ def build(paths: Sequence[Path | str], options: Options | None = None) -> Report
         options=options,
         entries=entries,
         selected=selected,
-        columns=columns(configs, ignore=NOT_COMPARED),
+        columns=_config_columns(configs, metrics),
         metrics=metrics,
         metric=metric,
         direction=direction,
@@ -144,6 +144,13 @@ def _known(option: str, name: str, entries: Sequence[Entry], config_only: bool =
     names = {key for item in entries[:50] for key in item.namespace if not key.startswith(CONFIG_PREFIX)}
     what = "config path" if config_only else "config path, metric or fact"
     raise ReportError(f"{option}: no run has the {what} '{name}'{did_you_mean(name, names)}")
+
+
+def _config_columns(configs: list[dict[str, Any]], metrics: list[str]) -> Columns:
+    """The differing config paths; one named like a metric or a fact (`loss`) is read as `config.loss`."""
+    found = columns(configs, ignore=NOT_COMPARED)
+    found.differing = [f"{CONFIG_PREFIX}{path}" if path in metrics or path in FACTS else path for path in found.differing]
+    return found
 
 
 def _metric(chosen: str | None, metrics: list[str], sweeps: list[Path], entries: list[Entry]) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnlab.report.build import Report
-from nnlab.report.entries import Entry
+from nnlab.report.entries import CONFIG_PREFIX, Entry
 from nnlab.report.groups import Group
 from nnlab.runs import values
 
@@ -49,8 +49,9 @@ def duration(seconds: float | None) -> str:
 
 
 def headers(paths: list[str]) -> list[str]:
+    """Each path by its shortest unique tail; `config.loss` stays whole beside the metric `loss`."""
     short = values.short_paths(paths)
-    return [short[path] for path in paths]
+    return [path if path.startswith(CONFIG_PREFIX) else short[path] for path in paths]
 
 
 def config_cells(item: Entry, paths: list[str]) -> list[str]:
