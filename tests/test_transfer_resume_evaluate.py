@@ -102,11 +102,14 @@ def test_a_run_interrupted_with_sigint_and_resumed_equals_an_uninterrupted_one(t
     config = tmp_path / "c.yaml"
     config.write_text(yaml.safe_dump(tiny))
     process = cli("train", str(config), "--runs-dir", str(tmp_path / "runs"))
+    seen = []
     for line in process.stderr:
+        seen.append(line)
         if line.startswith("Epoch  3/10"):
             break
     process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=120)
+    out, err = process.communicate(timeout=120)
+    assert out.strip(), f"exit {process.returncode}, no run folder printed; standard error:\n{''.join(seen)}{err}"
     folder = Path(out.strip().splitlines()[-1])
     record = json.loads((folder / "run.json").read_text())
     assert process.returncode == 130 and record["status"] == "interrupted" and 3 <= record["epochs_completed"] < 10
