@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from nnlab.runs.atomic import atomic_write
+from nnlab.runs.metrics import write_table
 
 COLUMNS = (
     "epoch",
@@ -36,20 +36,7 @@ Row = dict[str, Any]
 
 
 def write_diagnostics(path: Path, rows: Sequence[Row]) -> None:
-    def write(handle: IO[str]) -> None:
-        handle.write(",".join(COLUMNS) + "\n")
-        for row in rows:
-            handle.write(",".join(_cell(row.get(column)) for column in COLUMNS) + "\n")
-
-    atomic_write(path, write)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else str(value)
-    return str(value)
+    write_table(path, COLUMNS, rows)
 
 
 def read_diagnostics(path: Path) -> list[Row]:

@@ -55,7 +55,11 @@ def order_columns(seen: Iterable[str]) -> list[str]:
 
 def write_metrics(path: Path, rows: Sequence[Row]) -> None:
     """Write every row atomically; the whole (small) file is rewritten after each epoch."""
-    columns = order_columns(key for row in rows for key in row)
+    write_table(path, order_columns(key for row in rows for key in row), rows)
+
+
+def write_table(path: Path, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """A CSV of `rows` in `columns` order, written atomically: an empty cell for a missing value, floats exactly."""
 
     def write(handle: IO[str]) -> None:
         handle.write(",".join(columns) + "\n")
