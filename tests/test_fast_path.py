@@ -142,3 +142,39 @@ def test_a_second_jax_run_reuses_the_compiled_programs_and_trains_the_same(write
         return [row[:column] + row[column + 1 :] for row in rows]
 
     assert without_seconds(second) == without_seconds(first)
+
+
+def jax_metrics(config: Path, runs: Path, *environment: str) -> tuple[list[list[str]], bool]:
+    """metrics.csv of a JAX run (epoch_seconds left out), and whether its executions ran as scans."""
+    code = (
+        "import os\n"
+        f"os.environ.update(dict(item.split('=') for item in {list(environment)!r}))\n"
+        "from nnlab.experiment import prepare, select_backend\n"
+        "from nnlab.runs.folder import create\n"
+        f"experiment = prepare({str(config)!r}, ['backend=jax'])\n"
+        "select_backend(experiment.spec)\n"
+        "from nnlab.training import fused\n"
+        "from nnlab.training.run import run\n"
+        "scans = []\n"
+        "original = fused.scanning_train_function\n"
+        "fused.scanning_train_function = lambda model: scans.append(model) or original(model)\n"
+        f"result = run(experiment.spec, experiment.dataset, create(__import__('pathlib').Path({str(runs)!r}), 'x'), verbose=False)\n"
+        "print(result.folder.metrics.read_text().replace(chr(10), '|'), bool(scans))\n"
+    )
+    metrics, scanned = run_on_jax(code).rsplit(" ", 1)
+    rows = [row.split(",") for row in metrics.split("|") if row]
+    column = rows[0].index("epoch_seconds")
+    return [row[:column] + row[column + 1 :] for row in rows], scanned == "True"
+
+
+def test_scanned_executions_on_jax_train_what_keras_own_loop_trains(write_config, tiny, tmp_path):
+    """Dropout's seed state rides the scan; 5 steps per execution leave a shorter run and a partial last batch at each epoch's end."""
+    tiny["model"]["layers"].insert(1, {"type": "Dropout", "rate": 0.3})
+    tiny["training"]["steps_per_execution"] = 5
+    config = write_config(tiny)
+    scanned, used_scan = jax_metrics(config, tmp_path / "scan")
+    keras_loop, used_scan_when_off = jax_metrics(config, tmp_path / "loop", "NNLAB_FUSED_STEPS=off")
+    assert (used_scan, used_scan_when_off) == (True, False)
+    header, *rows = scanned
+    assert header == keras_loop[0]
+    np.testing.assert_allclose(np.array(rows, dtype=float), np.array(keras_loop[1:], dtype=float), rtol=1e-5)
