@@ -156,8 +156,8 @@ def jax_metrics(config: Path, runs: Path, *environment: str) -> tuple[list[list[
         "from nnlab.training import fused\n"
         "from nnlab.training.run import run\n"
         "scans = []\n"
-        "original = fused.scanning_train_function\n"
-        "fused.scanning_train_function = lambda model: scans.append(model) or original(model)\n"
+        "original = fused.scanning_function\n"
+        "fused.scanning_function = lambda *arguments: scans.append(arguments) or original(*arguments)\n"
         f"result = run(experiment.spec, experiment.dataset, create(__import__('pathlib').Path({str(runs)!r}), 'x'), verbose=False)\n"
         "print(result.folder.metrics.read_text().replace(chr(10), '|'), bool(scans))\n"
     )
@@ -167,7 +167,7 @@ def jax_metrics(config: Path, runs: Path, *environment: str) -> tuple[list[list[
     return [row[:column] + row[column + 1 :] for row in rows], scanned == "True"
 
 
-def test_scanned_executions_on_jax_train_what_keras_own_loop_trains(write_config, tiny, tmp_path):
+def test_scanned_executions_on_jax_train_and_validate_what_keras_own_loops_do(write_config, tiny, tmp_path):
     """Dropout's seed state rides the scan; 5 steps per execution leave a shorter run and a partial last batch at each epoch's end."""
     tiny["model"]["layers"].insert(1, {"type": "Dropout", "rate": 0.3})
     tiny["training"]["steps_per_execution"] = 5

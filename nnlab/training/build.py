@@ -17,7 +17,7 @@ from nnlab.config import keras_names
 from nnlab.config.objects import nested_kind
 from nnlab.config.spec import ModelSpec, Spec
 from nnlab.errors import ConfigError, Problem
-from nnlab.training.fused import fuse_train_steps
+from nnlab.training.fused import fuse_steps
 
 MODULES = {
     "layer": keras.layers,
@@ -173,7 +173,7 @@ def build_compiled(spec: Spec, input_shape: tuple[int, ...], file: str = "", lea
     loss = _built(("loss",), "loss", spec.loss, file)
     metrics = [_built(("metrics", index), "metric", metric, file) for index, metric in enumerate(spec.metrics)]
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, **compile_options)
-    fuse_train_steps(model)
+    fuse_steps(model)
     return model
 
 

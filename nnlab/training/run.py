@@ -40,7 +40,7 @@ from nnlab.training.backend import BackendError
 from nnlab.training.build import build_compiled, metric_directions
 from nnlab.training.device import DeviceError, Placement, place
 from nnlab.training.feed import fit_arguments, targets
-from nnlab.training.fused import fuse_train_steps
+from nnlab.training.fused import fuse_steps
 from nnlab.training.hooks import Hooks, hooks_for
 from nnlab.training.schedules import per_step_rate
 
@@ -193,7 +193,7 @@ def _enter_phase(model: keras.Model, spec: Spec, index: int) -> None:
     metrics = [build("metric", metric) for metric in spec.metrics]
     loss = build("loss", spec.loss)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, steps_per_execution=spec.plan.steps_per_execution, jit_compile=spec.training.jit_compile)
-    fuse_train_steps(model)
+    fuse_steps(model)
 
 
 def _set_global_state(spec: Spec, config_file: str | None) -> Placement:
