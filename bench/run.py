@@ -216,36 +216,52 @@ def matmul_peak() -> float:
 def row_gflops(quick: bool) -> list[Line]:
     """Achieved training GFLOP/s of the Fashion MLP at batch 32 and 256 against the measured matmul peak: target >= 65 % at 256.
 
-    Also what the scanned executions on JAX (nnlab.training.fused) give at batch 256
-    against Keras's own loop of single steps, the two alternating.
+    The peak moves by 10-15 % from one process to the next on a shared machine, so each
+    batch-256 run is set against the mean of the peaks measured just before and just
+    after it, and the target is read from the median of those paired ratios. The same
+    pairs compare the scanned executions on JAX (nnlab.training.fused) with Keras's own
+    loop of single steps, the two alternating.
     """
-    subset, epochs = (10_000, 2) if quick else (None, 3)
-    flops = fashion_flops(256, subset or 55_000, 5_000)
+    subset, epochs, repeats = (10_000, 3, 1) if quick else (None, 5, 5)
     with tempfile.TemporaryDirectory() as tmp:
-        peak = matmul_peak()
 
         def gflops(batch_size: int, env: dict[str, str] | None = None) -> float:
             overrides = [f"training.batch_size={batch_size}", f"training.epochs={epochs}", *([f"data.subset={subset}"] if subset else [])]
             result = nnlab_train("configs/fashion_mlp.yaml", 0, overrides, Path(tmp), env)
             return fashion_flops(batch_size, subset or 55_000, 5_000) / steady(result["epoch_seconds"]) / 1e9
 
-        small = gflops(32)
-        scanned, looped = [], []
-        for index in range(1 if quick else 2):
+        runs: list[tuple[str, float]] = []
+        peaks = [matmul_peak()]  # one before the first run and one after each
+
+        def measure(side: str, batch_size: int, env: dict[str, str] | None = None) -> None:
+            runs.append((side, gflops(batch_size, env)))
+            peaks.append(matmul_peak())
+
+        measure("batch 32", 32)
+        for index in range(repeats):
             for fused in (True, False) if index % 2 == 0 else (False, True):
-                (scanned if fused else looped).append(gflops(256, None if fused else {"NNLAB_FUSED_STEPS": "off"}))
-    large, keras_loop = median(scanned), median(looped)
+                measure("scanned" if fused else "looped", 256, None if fused else {"NNLAB_FUSED_STEPS": "off"})
+    paired = [(side, value, (peaks[k] + peaks[k + 1]) / 2) for k, (side, value) in enumerate(runs)]
+    small, small_peak = next((value, peak) for side, value, peak in paired if side == "batch 32")
+    scanned = [(value, peak) for side, value, peak in paired if side == "scanned"]
+    looped = [value for side, value, _ in paired if side == "looped"]
+    ratio = median([value / peak for value, peak in scanned])
+    flops = fashion_flops(256, subset or 55_000, 5_000)
     return [
-        Line("Fashion MLP training GFLOP/s at batch 32 (vs float32 matmul peak)", small, peak, unit="GFLOP/s"),
+        Line("Fashion MLP training GFLOP/s at batch 32 (vs float32 matmul peak)", small, small_peak, unit="GFLOP/s"),
         Line(
-            "Fashion MLP training GFLOP/s at batch 256 (vs float32 matmul peak)",
-            large,
-            peak,
+            f"Fashion MLP training GFLOP/s at batch 256 (vs float32 matmul peak; median paired ratio {ratio:.3f})",
+            median([value for value, _ in scanned]),
+            median([peak for _, peak in scanned]),
             unit="GFLOP/s",
             target="ratio >= 0.65",
-            met=large / peak >= 0.65,
+            met=ratio >= 0.65,
         ),
-        Line("Fashion MLP epoch at batch 256 on JAX: scanned executions (vs Keras's loop of steps)", flops / large / 1e9, flops / keras_loop / 1e9),
+        Line(
+            "Fashion MLP epoch at batch 256 on JAX: scanned executions (vs Keras's loop of steps)",
+            flops / median([value for value, _ in scanned]) / 1e9,
+            flops / median(looped) / 1e9,
+        ),
     ]
 
 
